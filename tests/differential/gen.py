@@ -1,0 +1,753 @@
+"""Random small finite-state ZDL models: a data structure, a hypothesis strategy, a renderer.
+
+The model is kept as frozen dataclasses (never as ZDL text) so that `explicit.py` can
+interpret it independently of zcheck's parser and type checker. `render(model)` turns it
+into ZDL text for zcheck.
+
+Everything is finite: scalar variables are `bool`, `0 .. n` (n <= 4) or the enum
+`color_t`; maps have a `0 .. k` key (k <= 4) and a bool / `0 .. n` / enum value. Every
+write to a range-typed location is in range *by construction* (a range-valued
+expression is a literal in range, a location of a no-larger range, `(e) % n`, or an
+`if`/`min`/`max` of such), so implicit `range@LINE` properties never fire. Divisors
+are non-zero literals, so `no_div_by_zero` never fires either. Map indices are
+range-valued expressions of the key's range, so reads and writes stay in the key domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Union
+
+from hypothesis import strategies as st
+
+ENUM_NAME = "color_t"
+ENUM_MEMBERS = ("RED", "GREEN", "BLUE")
+
+
+# ----------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class TBool:
+    pass
+
+
+@dataclass(frozen=True)
+class TRange:
+    n: int  # values 0 .. n-1 (ZDL `0 .. n`, half-open)
+
+
+@dataclass(frozen=True)
+class TEnum:
+    pass
+
+
+Scalar = Union[TBool, TRange, TEnum]
+
+
+@dataclass(frozen=True)
+class TMap:
+    key: int  # keys 0 .. key-1
+    val: Scalar
+
+
+Type = Union[TBool, TRange, TEnum, TMap]
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: Union[bool, int]  # enum literals are member indices
+    typ: Scalar
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str  # a state variable, an action parameter or a quantified variable
+
+
+@dataclass(frozen=True)
+class Read:
+    map: str
+    index: "Expr"
+
+
+@dataclass(frozen=True)
+class Not:
+    arg: "Expr"
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # + - % == != < <= > >= && || -> <->
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: "Expr"
+    then: "Expr"
+    else_: "Expr"
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str  # min | max
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
+class Quant:
+    kind: str  # forall | exists
+    var: str
+    n: int  # var ranges over 0 .. n-1
+    body: "Expr"
+
+
+@dataclass(frozen=True)
+class InRange:
+    elem: "Expr"
+    lo: int
+    hi: int
+
+
+Expr = Union[Lit, Name, Read, Not, Bin, Ite, Call, Quant, InRange]
+
+
+# ----------------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Assign:
+    var: str
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Store:
+    map: str
+    index: Expr
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Fill:
+    map: str
+    lo: int
+    hi: int
+    value: Expr
+
+
+@dataclass(frozen=True)
+class If:
+    cond: Expr
+    then: tuple
+    else_: tuple
+
+
+@dataclass(frozen=True)
+class Require:
+    cond: Expr
+
+
+@dataclass(frozen=True)
+class Assert:
+    name: str
+    cond: Expr
+
+
+Stmt = Union[Assign, Store, Fill, If, Require, Assert]
+
+
+# ----------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class VarDecl:
+    name: str
+    typ: Type
+    init: Union[bool, int]  # for a map: the default of every key
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    param: Optional[tuple]  # (name, n) for a parameter of type `0 .. n`, or None
+    body: tuple
+    parens: bool = True  # render `a()` rather than `a` when there is no parameter
+
+
+@dataclass(frozen=True)
+class Proc:
+    """`process NAME[count] { step s0 {...} ... [loop] }`: instances interleave with the
+    actions; each runs its steps in order (pc = index of the next step; len(steps) =
+    done), and `loop` sends the pc back to step 0 after the last step."""
+
+    name: str
+    count: int
+    steps: tuple  # one statement tuple per step
+    loop: bool
+
+
+@dataclass(frozen=True)
+class Prop:
+    kind: str  # invariant | cover
+    name: str
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Model:
+    vars: tuple
+    init: tuple
+    actions: tuple
+    props: tuple
+    procs: tuple = ()  # Proc
+
+    def asserts(self) -> list[str]:
+        """Names of all `assert name: e` statements (init block and actions)."""
+        out: list[str] = []
+
+        def walk(stmts):
+            for s in stmts:
+                if isinstance(s, Assert):
+                    out.append(s.name)
+                elif isinstance(s, If):
+                    walk(s.then)
+                    walk(s.else_)
+
+        walk(self.init)
+        for a in self.actions:
+            walk(a.body)
+        for p in self.procs:
+            for body in p.steps:
+                walk(body)
+        return out
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def render_type(t: Type) -> str:
+    match t:
+        case TBool():
+            return "bool"
+        case TRange(n):
+            return f"0 .. {n}"
+        case TEnum():
+            return ENUM_NAME
+        case TMap(key, val):
+            return f"map[0 .. {key}] {render_type(val)}"
+    raise TypeError(t)
+
+
+def render_lit(value, typ: Scalar) -> str:
+    if isinstance(typ, TBool):
+        return "true" if value else "false"
+    if isinstance(typ, TEnum):
+        return ENUM_MEMBERS[value]
+    return f"(-{-value})" if value < 0 else str(value)
+
+
+def render_expr(e: Expr) -> str:
+    """Fully parenthesised, so ZDL precedence never matters."""
+    match e:
+        case Lit(value, typ):
+            return render_lit(value, typ)
+        case Name(name):
+            return name
+        case Read(m, index):
+            return f"{m}[{render_expr(index)}]"
+        case Not(arg):
+            return f"(!{render_expr(arg)})"
+        case Bin(op, a, b):
+            return f"({render_expr(a)} {op} {render_expr(b)})"
+        case Ite(c, a, b):
+            return f"(if {render_expr(c)} then {render_expr(a)} else {render_expr(b)})"
+        case Call(fn, a, b):
+            return f"{fn}({render_expr(a)}, {render_expr(b)})"
+        case Quant(kind, var, n, body):
+            return f"({kind} {var} in 0 .. {n} :: {render_expr(body)})"
+        case InRange(elem, lo, hi):
+            return f"({render_expr(elem)} in {render_lit(lo, TRange(0))} .. {render_lit(hi, TRange(0))})"
+    raise TypeError(e)
+
+
+def render_stmts(stmts, indent: int) -> list[str]:
+    pad = "  " * indent
+    out: list[str] = []
+    for s in stmts:
+        match s:
+            case Assign(var, value):
+                out.append(f"{pad}{var} := {render_expr(value)}")
+            case Store(m, index, value):
+                out.append(f"{pad}{m}[{render_expr(index)}] := {render_expr(value)}")
+            case Fill(m, lo, hi, value):
+                out.append(f"{pad}{m}[{lo} .. {hi}] := {render_expr(value)}")
+            case Require(c):
+                out.append(f"{pad}require {render_expr(c)}")
+            case Assert(name, c):
+                out.append(f"{pad}assert {name}: {render_expr(c)}")
+            case If():
+                out.extend(_render_if(s, indent, pad))
+            case _:
+                raise TypeError(s)
+    return out
+
+
+def _render_if(s: If, indent: int, pad: str, lead: str | None = None) -> list[str]:
+    lines = [f"{pad if lead is None else lead}if {render_expr(s.cond)} {{"]
+    lines += render_stmts(s.then, indent + 1)
+    if len(s.else_) == 1 and isinstance(s.else_[0], If):
+        inner = _render_if(s.else_[0], indent, pad, lead=f"{pad}}} else ")
+        return lines + inner
+    if s.else_:
+        lines.append(f"{pad}}} else {{")
+        lines += render_stmts(s.else_, indent + 1)
+    lines.append(f"{pad}}}")
+    return lines
+
+
+def _uses_enum(model: Model) -> bool:
+    for v in model.vars:
+        t = v.typ.val if isinstance(v.typ, TMap) else v.typ
+        if isinstance(t, TEnum):
+            return True
+    return False
+
+
+def render(model: Model) -> str:
+    lines = ["model diff"]
+    if _uses_enum(model):
+        lines.append(f"enum {ENUM_NAME} {{ {', '.join(ENUM_MEMBERS)} }}")
+    for v in model.vars:
+        scalar = v.typ.val if isinstance(v.typ, TMap) else v.typ
+        lines.append(f"var {v.name}: {render_type(v.typ)} = {render_lit(v.init, scalar)}")
+    if model.init:
+        lines.append("init {")
+        lines += render_stmts(model.init, 1)
+        lines.append("}")
+    for a in model.actions:
+        if a.param is not None:
+            head = f"action {a.name}({a.param[0]}: 0 .. {a.param[1]})"
+        else:
+            head = f"action {a.name}()" if a.parens else f"action {a.name}"
+        lines.append(head + " {")
+        lines += render_stmts(a.body, 1)
+        lines.append("}")
+    for proc in model.procs:
+        lines.append(f"process {proc.name}[{proc.count}] {{" if proc.count > 1 else f"process {proc.name} {{")
+        for k, body in enumerate(proc.steps):
+            lines.append(f"  step s{k} {{")
+            lines += render_stmts(body, 2)
+            lines.append("  }")
+        if proc.loop:
+            lines.append("  loop")
+        lines.append("}")
+    for p in model.props:
+        lines.append(f"{p.kind} {p.name}: {render_expr(p.expr)}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- generation
+
+
+@dataclass(frozen=True)
+class Ctx:
+    scalars: tuple  # (name, Scalar) state variables
+    maps: tuple  # (name, TMap)
+    locals: tuple = ()  # (name, n): parameters and quantified variables, all of type 0 .. n
+    qlevel: int = 0
+
+
+def _scalar_vars(ctx: Ctx, cls) -> list[str]:
+    return [n for n, t in ctx.scalars if isinstance(t, cls)]
+
+
+def _range_sources(ctx: Ctx, max_n: int | None, reads: bool = True) -> list[tuple]:
+    """Range-typed places whose values lie in 0 .. max_n (None: any range)."""
+    out: list[tuple] = []
+    for n, t in ctx.scalars:
+        if isinstance(t, TRange) and (max_n is None or t.n <= max_n):
+            out.append(("name", n))
+    for n, k in ctx.locals:
+        if max_n is None or k <= max_n:
+            out.append(("name", n))
+    for n, t in ctx.maps:
+        if reads and isinstance(t.val, TRange) and (max_n is None or t.val.n <= max_n):
+            out.append(("read", n, t.key))
+    return out
+
+
+def _source_expr(draw, ctx: Ctx, src: tuple, d: int) -> Expr:
+    if src[0] == "name":
+        return Name(src[1])
+    return Read(src[1], gen_ranged(draw, ctx, src[2], d - 1))
+
+
+def gen_index(draw, ctx: Ctx, key: int, d: int) -> Expr:
+    """A map index: d < 0 allows no further map reads (no unbounded m[m[m[..]]] chains)."""
+    return gen_ranged(draw, ctx, key, min(d, 1) - 1)
+
+
+def gen_ranged(draw, ctx: Ctx, n: int, d: int) -> Expr:
+    """An int expression whose value is always in 0 .. n-1 (d < 0: a literal or a name)."""
+    srcs = _range_sources(ctx, n, reads=d >= 0)
+    opts = ["lit"] + ["src"] * (3 if srcs else 0)
+    if d > 0:
+        opts += ["mod", "mod", "ite", "minmax"]
+        if srcs:
+            opts += ["step", "step"]
+    k = draw(st.sampled_from(opts))
+    if k == "lit":
+        return Lit(draw(st.integers(0, n - 1)), TRange(n))
+    if k == "src":
+        return _source_expr(draw, ctx, draw(st.sampled_from(srcs)), d)
+    if k == "step":  # the typical counter update `(x + c) % n`
+        src = _source_expr(draw, ctx, draw(st.sampled_from(srcs)), d - 1)
+        c = draw(st.integers(1, n + 1))
+        return Bin("%", Bin(draw(st.sampled_from(["+", "+", "-"])), src, Lit(c, TRange(0))), Lit(n, TRange(0)))
+    if k == "mod":
+        div = draw(st.sampled_from([n, n, n, -n]))
+        return Bin("%", gen_int(draw, ctx, d - 1), Lit(div, TRange(0)))
+    if k == "ite":
+        return Ite(gen_bool(draw, ctx, d - 1), gen_ranged(draw, ctx, n, d - 1), gen_ranged(draw, ctx, n, d - 1))
+    fn = draw(st.sampled_from(["min", "max"]))
+    return Call(fn, gen_ranged(draw, ctx, n, d - 1), gen_ranged(draw, ctx, n, d - 1))
+
+
+def gen_int(draw, ctx: Ctx, d: int) -> Expr:
+    srcs = _range_sources(ctx, None, reads=d >= 0)
+    opts = ["lit"] + ["src"] * (4 if srcs else 0)
+    if d > 0:
+        opts += ["add", "add", "sub", "mod", "ite", "minmax"]
+    k = draw(st.sampled_from(opts))
+    if k == "lit":
+        return Lit(draw(st.integers(-2, 5)), TRange(0))
+    if k == "src":
+        return _source_expr(draw, ctx, draw(st.sampled_from(srcs)), d)
+    if k in ("add", "sub"):
+        a = gen_int(draw, ctx, d - 1)
+        b = gen_int(draw, ctx, d - 1)
+        return Bin("+" if k == "add" else "-", a, b)
+    if k == "mod":
+        div = draw(st.sampled_from([2, 3, 4, -3]))
+        return Bin("%", gen_int(draw, ctx, d - 1), Lit(div, TRange(0)))
+    if k == "ite":
+        return Ite(gen_bool(draw, ctx, d - 1), gen_int(draw, ctx, d - 1), gen_int(draw, ctx, d - 1))
+    fn = draw(st.sampled_from(["min", "max"]))
+    return Call(fn, gen_int(draw, ctx, d - 1), gen_int(draw, ctx, d - 1))
+
+
+def gen_enum(draw, ctx: Ctx, d: int) -> Expr:
+    vs = _scalar_vars(ctx, TEnum)
+    ms = [(n, t) for n, t in ctx.maps if isinstance(t.val, TEnum)]
+    opts = ["lit"] + ["var"] * (2 if vs else 0) + ["read"] * (2 if ms else 0)
+    if d > 0:
+        opts += ["ite"]
+    k = draw(st.sampled_from(opts))
+    if k == "lit":
+        return Lit(draw(st.integers(0, len(ENUM_MEMBERS) - 1)), TEnum())
+    if k == "var":
+        return Name(draw(st.sampled_from(vs)))
+    if k == "read":
+        name, t = draw(st.sampled_from(ms))
+        return Read(name, gen_index(draw, ctx, t.key, d))
+    return Ite(gen_bool(draw, ctx, d - 1), gen_enum(draw, ctx, d - 1), gen_enum(draw, ctx, d - 1))
+
+
+def gen_bool(draw, ctx: Ctx, d: int) -> Expr:
+    vs = _scalar_vars(ctx, TBool)
+    ms = [(n, t) for n, t in ctx.maps if isinstance(t.val, TBool)]
+    has_enum = bool(_scalar_vars(ctx, TEnum)) or any(isinstance(t.val, TEnum) for _, t in ctx.maps)
+    opts = ["lit"] + ["var"] * (3 if vs else 0) + ["read"] * (3 if ms else 0) + ["cmp"] * 2
+    if d > 0:
+        opts += ["and", "or", "imp", "not", "cmp", "cmp", "quant", "quant", "ite", "inrange", "iff"]
+        if has_enum:
+            opts += ["enumeq", "enumeq"]
+        if vs or ms:
+            opts += ["booleq"]
+    k = draw(st.sampled_from(opts))
+    if k == "lit":
+        return Lit(draw(st.booleans()), TBool())
+    if k == "var":
+        return Name(draw(st.sampled_from(vs)))
+    if k == "read":
+        name, t = draw(st.sampled_from(ms))
+        return Read(name, gen_index(draw, ctx, t.key, d))
+    if k == "cmp":
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        sub = max(0, d - 1)
+        return Bin(op, gen_int(draw, ctx, sub), gen_int(draw, ctx, sub))
+    if k in ("and", "or", "imp", "iff"):
+        op = {"and": "&&", "or": "||", "imp": "->", "iff": "<->"}[k]
+        return Bin(op, gen_bool(draw, ctx, d - 1), gen_bool(draw, ctx, d - 1))
+    if k == "not":
+        return Not(gen_bool(draw, ctx, d - 1))
+    if k == "ite":
+        return Ite(gen_bool(draw, ctx, d - 1), gen_bool(draw, ctx, d - 1), gen_bool(draw, ctx, d - 1))
+    if k == "inrange":
+        lo = draw(st.integers(-1, 3))
+        hi = draw(st.integers(lo, 5))
+        return InRange(gen_int(draw, ctx, d - 1), lo, hi)
+    if k == "enumeq":
+        op = draw(st.sampled_from(["==", "!="]))
+        return Bin(op, gen_enum(draw, ctx, d - 1), gen_enum(draw, ctx, d - 1))
+    if k == "booleq":
+        op = draw(st.sampled_from(["==", "!="]))
+        return Bin(op, gen_bool(draw, ctx, 0), gen_bool(draw, ctx, 0))
+    # quantifier over 0 .. n; the bound variable is usable as an index of maps with key >= n
+    n = draw(st.integers(1, 4))
+    var = f"j{ctx.qlevel}"
+    inner = replace(ctx, locals=ctx.locals + ((var, n),), qlevel=ctx.qlevel + 1)
+    kind = draw(st.sampled_from(["forall", "exists"]))
+    return Quant(kind, var, n, gen_bool(draw, inner, d - 1))
+
+
+def gen_atom(draw, ctx: Ctx) -> Expr:
+    """A state-dependent test of one location against a literal (maps: for one key, or
+    for all/some keys) -- the typical shape of an invariant or a cover."""
+    locs = [(n, None, t) for n, t in ctx.scalars] + [(n, t.key, t.val) for n, t in ctx.maps]
+    name, key, typ = draw(st.sampled_from(locs))
+    quant = None
+    if key is None:
+        target: Expr = Name(name)
+    elif draw(st.booleans()):
+        target = Read(name, Lit(draw(st.integers(0, key - 1)), TRange(key)))
+    else:
+        var = f"j{ctx.qlevel}"
+        quant = (draw(st.sampled_from(["forall", "exists"])), var, key)
+        target = Read(name, Name(var))
+    if isinstance(typ, TBool):
+        test = target if draw(st.booleans()) else Not(target)
+    elif isinstance(typ, TEnum):
+        test = Bin(draw(st.sampled_from(["==", "!="])), target, Lit(draw(st.integers(0, 2)), TEnum()))
+    else:
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        test = Bin(op, target, Lit(draw(st.integers(0, typ.n - 1)), TRange(typ.n)))
+    if quant is not None:
+        return Quant(quant[0], quant[1], quant[2], test)
+    return test
+
+
+def gen_prop(draw, ctx: Ctx) -> Expr:
+    k = draw(st.sampled_from(["atom", "atom", "two", "two", "any"]))
+    if k == "atom":
+        return gen_atom(draw, ctx)
+    if k == "two":
+        op = draw(st.sampled_from(["&&", "||", "->"]))
+        return Bin(op, gen_atom(draw, ctx), gen_atom(draw, ctx))
+    return gen_bool(draw, ctx, 3)
+
+
+def gen_value(draw, ctx: Ctx, typ: Scalar, d: int) -> Expr:
+    if isinstance(typ, TBool):
+        return gen_bool(draw, ctx, d)
+    if isinstance(typ, TEnum):
+        return gen_enum(draw, ctx, d)
+    return gen_ranged(draw, ctx, typ.n, d)
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.asserts = 0
+
+    def next_assert(self) -> str:
+        name = f"as{self.asserts}"
+        self.asserts += 1
+        return name
+
+
+MAX_ASSERTS = 3
+
+
+def gen_update(draw, ctx: Ctx) -> Stmt:
+    """A typical state change of one location: a counter step, a toggle, an enum cycle."""
+    locs = [(Name(n), n, None, t) for n, t in ctx.scalars]
+    locs += [(None, n, t.key, t.val) for n, t in ctx.maps]
+    target, name, key, typ = draw(st.sampled_from(locs))
+    if target is None:
+        target = Read(name, gen_index(draw, ctx, key, 1))
+    if isinstance(typ, TBool):
+        value = Not(target)
+    elif isinstance(typ, TEnum):
+        a, b = draw(st.permutations(range(len(ENUM_MEMBERS))))[:2]
+        value = Ite(Bin("==", target, Lit(a, TEnum())), Lit(b, TEnum()), target)
+    else:
+        c = draw(st.sampled_from([1, 1, 1, 2]))
+        op = draw(st.sampled_from(["+", "+", "+", "-"]))
+        value = Bin("%", Bin(op, target, Lit(c, TRange(0))), Lit(typ.n, TRange(0)))
+    if isinstance(target, Name):
+        return Assign(name, value)
+    return Store(name, target.index, value)
+
+
+def gen_stmts(draw, ctx: Ctx, depth: int, names: _Names, *, guards: bool, lo: int, hi: int) -> tuple:
+    count = draw(st.integers(lo, hi))
+    out: list[Stmt] = []
+    for _ in range(count):
+        opts = ["update"] * 4 + ["assign"]
+        if ctx.maps:
+            opts += ["store", "fill"]
+        if depth > 0:
+            opts += ["if"]
+        if guards:
+            opts += ["require", "require"]
+            if names.asserts < MAX_ASSERTS:
+                opts += ["assert"]
+        k = draw(st.sampled_from(opts))
+        if k == "update":
+            out.append(gen_update(draw, ctx))
+            continue
+        if k == "assign":
+            name, typ = draw(st.sampled_from(ctx.scalars)) if ctx.scalars else (None, None)
+            if name is None:  # only maps declared: write an element instead
+                k = "store"
+            else:
+                out.append(Assign(name, gen_value(draw, ctx, typ, 2)))
+                continue
+        if k == "store":
+            name, t = draw(st.sampled_from(ctx.maps))
+            out.append(Store(name, gen_index(draw, ctx, t.key, 2), gen_value(draw, ctx, t.val, 2)))
+        elif k == "fill":
+            name, t = draw(st.sampled_from(ctx.maps))
+            a = draw(st.integers(0, t.key))
+            b = draw(st.integers(a, t.key))
+            out.append(Fill(name, a, b, gen_value(draw, ctx, t.val, 2)))
+        elif k == "if":
+            cond = gen_bool(draw, ctx, 2)
+            then = gen_stmts(draw, ctx, depth - 1, names, guards=guards, lo=1, hi=2)
+            else_ = gen_stmts(draw, ctx, depth - 1, names, guards=guards, lo=0, hi=2)
+            out.append(If(cond, then, else_))
+        elif k == "require":
+            out.append(Require(gen_bool(draw, ctx, 2)))
+        elif k == "assert":
+            out.append(Assert(names.next_assert(), gen_bool(draw, ctx, 2)))
+    return tuple(out)
+
+
+_scalar_types = st.one_of(
+    st.just(TBool()),
+    st.builds(TRange, st.integers(2, 4)),
+    st.just(TEnum()),
+)
+_types = st.one_of(
+    _scalar_types,
+    st.builds(TMap, st.integers(2, 4), _scalar_types),
+)
+
+
+def _domain(t: Scalar):
+    if isinstance(t, TBool):
+        return st.booleans()
+    if isinstance(t, TEnum):
+        return st.integers(0, len(ENUM_MEMBERS) - 1)
+    return st.integers(0, t.n - 1)
+
+
+@st.composite
+def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False):
+    nvars = draw(st.integers(1, max_vars))
+    decls: list[VarDecl] = []
+    for k in range(nvars):
+        typ = draw(_types)
+        scalar = typ.val if isinstance(typ, TMap) else typ
+        name = f"m{k}" if isinstance(typ, TMap) else f"v{k}"
+        decls.append(VarDecl(name, typ, draw(_domain(scalar))))
+    ctx = Ctx(
+        scalars=tuple((v.name, v.typ) for v in decls if not isinstance(v.typ, TMap)),
+        maps=tuple((v.name, v.typ) for v in decls if isinstance(v.typ, TMap)),
+    )
+    names = _Names()
+    init: tuple = ()
+    if draw(st.integers(0, 2)) == 0:
+        init = gen_stmts(draw, ctx, 0, names, guards=False, lo=1, hi=2)
+        if draw(st.integers(0, 5)) == 0:
+            init += (Assert(names.next_assert(), gen_bool(draw, ctx, 2)),)
+    actions: list[Action] = []
+    for k in range(draw(st.integers(1, max_actions))):
+        param = None
+        if draw(st.booleans()):
+            param = ("i", draw(st.integers(2, 4)))
+        actx = replace(ctx, locals=(param,)) if param else ctx
+        body = gen_stmts(draw, actx, 1, names, guards=True, lo=0, hi=3)
+        at = draw(st.integers(0, len(body)))  # every action changes something
+        body = body[:at] + (gen_update(draw, actx),) + body[at:]
+        actions.append(Action(f"a{k}", param, body, parens=draw(st.booleans())))
+    ps: list[Proc] = []
+    if procs:
+        for k in range(draw(st.integers(2, 3))):
+            steps = tuple(gen_stmts(draw, ctx, 1, names, guards=True, lo=0, hi=2) + (gen_update(draw, ctx),)
+                          for _ in range(draw(st.integers(2, 3))))
+            ps.append(Proc(f"p{k}", draw(st.integers(1, 2)), steps, draw(st.booleans())))
+    model = Model(tuple(decls), init, tuple(actions), (), tuple(ps))
+
+    # Properties. A property decided in the initial state says little about the
+    # transition relation, so most of those are negated; and about half of the atoms are
+    # aimed at a state far from the initial one (found by the explicit interpreter, which
+    # depends only on the data structure), so that violations deeper than 1 are common.
+    from .explicit import eval_expr, explore, initial_state, thaw
+
+    s0 = initial_state(model)
+    layers = explore(model, TARGET_DEPTH).layers
+    props: list[Prop] = []
+    for k in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            e = Not(gen_target(draw, ctx, model, layers))
+        else:
+            e = gen_prop(draw, ctx)
+            if not eval_expr(e, s0, {}) and draw(st.integers(0, 3)) > 0:
+                e = Not(e)
+        props.append(Prop("invariant", f"inv{k}", e))
+    if draw(st.booleans()):
+        if draw(st.booleans()):
+            e = gen_target(draw, ctx, model, layers)
+        else:
+            e = gen_prop(draw, ctx)
+            if eval_expr(e, s0, {}) and draw(st.integers(0, 3)) > 0:
+                e = Not(e)
+        props.append(Prop("cover", "cov0", e))
+    return replace(model, props=tuple(props))
+
+
+TARGET_DEPTH = 6
+
+
+def gen_target(draw, ctx: Ctx, model: Model, layers: list) -> Expr:
+    """A conjunction of `location == value` tests that holds in a reachable state picked
+    from one of the deepest layers (so it is first true at that depth or earlier): the
+    locations where that state differs from the initial one (at most 4 of them), plus
+    maybe one more."""
+    from .explicit import thaw
+
+    d = len(layers) - 1 - draw(st.integers(0, min(2, len(layers) - 1)))
+    s0 = thaw(model, layers[0][0])
+    state = thaw(model, draw(st.sampled_from(layers[d])))
+    locs = [(n, None, t) for n, t in ctx.scalars]
+    locs += [(n, i, t.val) for n, t in ctx.maps for i in range(t.key)]
+
+    def get(st_, name, i):
+        return st_[name] if i is None else st_[name][i]
+
+    differ = [loc for loc in locs if get(state, loc[0], loc[1]) != get(s0, loc[0], loc[1])]
+    if len(differ) > 4:
+        differ = draw(st.permutations(differ))[:4]
+    chosen = list(differ)
+    if not chosen or draw(st.booleans()):
+        chosen.append(draw(st.sampled_from(locs)))
+    tests: list[Expr] = []
+    for name, i, typ in chosen:
+        value = get(state, name, i)
+        target = Name(name) if i is None else Read(name, Lit(i, TRange(i + 1)))
+        if isinstance(typ, TBool):
+            tests.append(target if value else Not(target))
+        else:
+            tests.append(Bin("==", target, Lit(value, typ)))
+    e = tests[0]
+    for t in tests[1:]:
+        e = Bin("&&", e, t)
+    return e

@@ -1,0 +1,148 @@
+"""`zcheck fmt`: the canonical layout round-trips (same AST), is idempotent, keeps every
+comment, and `--check` / in-place / stdin modes behave as documented in docs/cli.md."""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import re
+import sys
+
+import pytest
+
+from zcheck.cli import main
+from zcheck.fmt import format_text
+from zcheck.spec.parser import parse
+from zcheck.spec.printer import comments
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = sorted(glob.glob(os.path.join(ROOT, "models", "**", "*.zdl"), recursive=True)
+                + glob.glob(os.path.join(ROOT, "tests", "golden", "*.zdl")))
+
+
+def _words(text: str) -> list[str]:
+    return [" ".join(c.text.split()) for c in comments(text)]
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: os.path.relpath(p, ROOT))
+def test_round_trip_same_ast_idempotent_comments_kept(path: str) -> None:
+    text = open(path, encoding="utf-8").read()
+    out = format_text(text, path)
+    assert parse(out, path) == parse(text, path)
+    assert format_text(out, path) == out
+    assert _words(out) == _words(text)
+    assert all(len(line) <= 120 or "//" in line for line in out.splitlines()), "a line too long to be canonical"
+
+
+def test_bundled_models_found() -> None:
+    assert len(MODELS) >= 5
+
+
+SAMPLE = """// header
+model m   // the model
+enum e_t { A, B, }
+var x : 0..4 = 0 ; var m: map[0 .. 4] e_t = A
+
+
+/* block
+   comment */
+action go(i: 0..4) {
+  // before the require
+  require x<3&&(m[i]==A||m[i]==B)
+  if x == 0 { x := x+1 } else if x == 1 { x := 2 }  else {
+    m[i] := B   // trailing
+  }
+}
+invariant small: (x < 4)
+check small expect holds
+"""
+
+EXPECTED = """// header
+model m  // the model
+enum e_t { A, B }
+var x: 0 .. 4 = 0
+var m: map[0 .. 4] e_t = A
+
+/* block
+   comment */
+action go(i: 0 .. 4) {
+  // before the require
+  require x < 3 && (m[i] == A || m[i] == B)
+  if x == 0 {
+    x := x + 1
+  } else if x == 1 {
+    x := 2
+  } else {
+    m[i] := B  // trailing
+  }
+}
+invariant small: x < 4
+check small expect holds
+"""
+
+
+def test_canonical_layout() -> None:
+    assert format_text(SAMPLE) == EXPECTED
+
+
+@pytest.mark.parametrize("source, printed", [
+    ("invariant i: (a && b) || c", "invariant i: (a && b) || c"),
+    ("invariant i: a && b || c", "invariant i: (a && b) || c"),
+    ("invariant i: a - (b - c) == (a - b) - c", "invariant i: a - (b - c) == a - b - c"),
+    ("invariant i: (a -> b) -> c", "invariant i: (a -> b) -> c"),
+    ("invariant i: a -> (b -> c)", "invariant i: a -> b -> c"),
+    ("invariant i: (forall x: int :: x > 0) && y", "invariant i: (forall x: int :: x > 0) && y"),
+    # found by fuzzing: a quantifier on the left of `<->` needs its parentheses
+    ("cover c: ((exists s in 0 .. 2 :: true) <-> true)", "cover c: (exists s in 0 .. 2 :: true) <-> true"),
+    ("invariant i: y && (forall x: int :: x > 0)", "invariant i: y && forall x: int :: x > 0"),
+    ("invariant i: (1 << B) - 1 < (m << S)", "invariant i: (1 << B) - 1 < (m << S)"),
+    ("invariant i: !(!b) && -(-x) == 1", "invariant i: !!b && --x == 1"),
+    ("invariant i: (if a then b else c) == d", "invariant i: (if a then b else c) == d"),
+    ("invariant i: f(a)[0 + 1] in 0 .. 3", "invariant i: f(a)[0 + 1] in 0 .. 3"),
+    ("invariant i: forall x, y: int, z: bool :: x == y", "invariant i: forall x, y: int, z: bool :: x == y"),
+    ("check \"go.range@3\" with N = 2 under s depth 3 engine bmc expect violated at 2",
+     "check \"go.range@3\" with N = 2 under s depth 3 engine bmc expect violated at 2"),
+])
+def test_expressions_keep_meaning(source: str, printed: str) -> None:
+    out = format_text(source).strip()
+    assert out == printed
+    assert parse(out, "f") == parse(source, "f")
+
+
+def test_long_chain_is_broken_at_operators() -> None:
+    names = " && ".join(f"flag_number_{i}" for i in range(12))
+    out = format_text(f"invariant long: {names}")
+    lines = out.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 100 for line in lines)
+    assert all(line.startswith("  && ") for line in lines[1:])
+    assert parse(out, "f") == parse(f"invariant long: {names}", "f")
+
+
+def test_check_mode_and_in_place(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    messy = tmp_path / "messy.zdl"
+    messy.write_text(SAMPLE)
+    clean = tmp_path / "clean.zdl"
+    clean.write_text(EXPECTED)
+    assert main(["fmt", "--check", str(messy), str(clean)]) == 1
+    out = capsys.readouterr().out
+    assert f"would reformat {messy}" in out and str(clean) not in out
+    assert messy.read_text() == SAMPLE  # --check writes nothing
+    assert main(["fmt", str(messy)]) == 0
+    assert messy.read_text() == EXPECTED
+    assert main(["fmt", "--check", str(messy), str(clean)]) == 0
+
+
+def test_stdin_to_stdout(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SAMPLE))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == EXPECTED
+
+
+def test_syntax_error_is_a_diagnostic(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.zdl"
+    bad.write_text("model m\nvar x: int =\n")
+    assert main(["fmt", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "error[ZC101]" in err and re.search(r"bad\.zdl:\d+:\d+", err)
+    assert bad.read_text() == "model m\nvar x: int =\n"

@@ -1,0 +1,75 @@
+"""Fuzzing through the command line: generated valid models and their mutants must
+never crash zcheck (no uncaught exception, no traceback, never exit 4).
+
+The CI-sized campaign runs here; the long one (100,000 cases) is `pytest -m fuzz
+tests/test_fuzz.py` or `python -m tests.fuzz.run` (figures in docs/reliability.md).
+ZCHECK_FUZZ_CASES and ZCHECK_FUZZ_SEED change the size and seed of the CI campaign.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from tests.fuzz.gen import mutate, tokens  # noqa: E402
+from tests.fuzz.harness import run_case  # noqa: E402
+from tests.fuzz.run import campaign  # noqa: E402
+
+CASES = int(os.environ.get("ZCHECK_FUZZ_CASES", "1000"))
+SEED = int(os.environ.get("ZCHECK_FUZZ_SEED", "0"))
+
+
+def test_ci_campaign() -> None:
+    tally = campaign(CASES, 19, SEED, None)
+    assert tally.failures == []
+    assert tally.cases == CASES
+    # the generator makes models zcheck accepts, and the mutator breaks most of them
+    assert tally.valid_checked >= 0.8 * tally.valid_generated
+    assert tally.mutants_rejected >= 0.6 * tally.mutants
+
+
+@pytest.mark.fuzz
+def test_long_campaign() -> None:
+    tally = campaign(int(os.environ.get("ZCHECK_FUZZ_LONG", "100000")), 19, 1, "fuzz-report.json")
+    assert tally.failures == []
+
+
+def test_harness_reports_internal_errors(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zcheck import check_command, commands
+
+    def boom(args, defines):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(commands, "run", boom)
+    monkeypatch.setattr(check_command, "check_command", boom)  # `check` does not go through commands
+    out = run_case("model m\n", str(tmp_path / "m.zdl"))
+    assert out.codes == (4,) and out.problem and "exited 4" in out.problem
+
+
+def test_mutations_change_the_text() -> None:
+    text = "model m\nvar x: bool = true\naction a() { x := !x }\ninvariant i: x || !x\n"
+    rnd = random.Random(3)
+    seen = {mutate(text, rnd)[1] for _ in range(200)}
+    assert seen == {"delete", "duplicate", "swap", "ident", "confuse", "transplant", "truncate", "junk"}
+    assert "".join(tokens(text)) == text  # the tokenizer loses nothing
+
+
+@pytest.mark.parametrize("text", [
+    "model m\nvar x: int = 0\naction a() { x := x / 0 }\n",  # constant division by zero
+    "model m\nvar x: bool = 0\n",  # type confusion
+    "model m\nvar x: 4 .. 1 = 0\n",  # empty range
+    "model m\nenum e { A }\nvar x: e = A\ninvariant i: forall y: e :: y == A ->\n",  # truncated
+    "model m\nvar x: int = 99999999999999999999999999999\ninvariant i: x > 0\n",
+    "\ufeffmodel m\n",
+    "model m\x00\n",
+])
+def test_regressions(tmp_path, text: str) -> None:  # type: ignore[no-untyped-def]
+    out = run_case(text, str(tmp_path / "m.zdl"))
+    assert out.problem is None

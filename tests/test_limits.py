@@ -1,0 +1,120 @@
+"""Limits and determinism of `zcheck verify`, run as a user runs it (a subprocess):
+`--timeout` is honoured with partial verdicts and exit 3, `--memory-limit` stops Z3 with
+exit 3 and a clear message, SIGINT prints the verdicts so far and exits 3, and output
+is byte-identical across runs and across `--jobs 1` / `--jobs 2`, with the seed shown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = os.path.join(ROOT, "models", "zone_device_max_pfn.zdl")
+
+# Sums of three cubes (x^3 + y^3 + z^3 = 33 + steps, |x| > 10^6): nonlinear integer
+# arithmetic that Z3 cannot settle in seconds. `easy` is proved at once, so the partial
+# results hold one verdict and one UNKNOWN.
+HARD = """model hard
+var found: bool = false
+var steps: int = 0
+action tick() {
+  steps := steps + 1
+}
+action try(x: int, y: int, z: int) {
+  require x * x * x + y * y * y + z * z * z == 33 + steps
+  require x > 1000000 || x < -1000000
+  found := true
+}
+invariant easy: steps >= 0
+invariant no_sum_of_cubes: !found
+"""
+
+
+def _zcheck(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "zcheck", *argv], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture()
+def hard(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hard.zdl"
+    path.write_text(HARD)
+    return str(path)
+
+
+def test_timeout_two_seconds_returns_within_bound(hard: str) -> None:
+    start = time.monotonic()
+    done = _zcheck("verify", hard, "--timeout", "2")
+    wall = time.monotonic() - start
+    assert done.returncode == 3, done.stderr
+    assert wall < 2.5, f"--timeout 2 took {wall:.2f} s"
+    lines = done.stdout.splitlines()
+    assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines)
+    assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] and "timeout" in line for line in lines)
+    assert "Traceback" not in done.stderr
+
+
+def test_memory_limit_stops_z3_with_exit_3() -> None:
+    done = _zcheck("verify", os.path.join(ROOT, "models", "section_hotplug.zdl"), "--memory-limit", "5")
+    assert done.returncode == 3
+    assert "memory limit of 5 MB" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_memory_limit_large_enough_changes_nothing() -> None:
+    model = os.path.join(ROOT, "models", "section_hotplug.zdl")
+    plain = _zcheck("verify", model, "--depth", "2")
+    limited = _zcheck("verify", model, "--depth", "2", "--memory-limit", "4000")
+    assert plain.returncode == limited.returncode == 0
+    assert plain.stdout == limited.stdout
+
+
+def test_sigint_prints_partial_verdicts_and_exits_3(hard: str) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "zcheck", "verify", hard, "--depth", "5", "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    seen = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # wait until the search is under way (progress on stderr)
+            seen.append(line)
+            if "done" in line:
+                break
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3, "".join(seen) + err
+    lines = out.splitlines()
+    assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines)
+    assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] for line in lines)
+    assert "Traceback" not in err
+
+
+def test_same_command_three_times_is_byte_identical() -> None:
+    for fmt in ("text", "json"):
+        outs = {_zcheck("verify", MODEL, "--depth", "2", "--format", fmt, "--seed", "3").stdout for _ in range(3)}
+        assert len(outs) == 1 and outs.pop()
+
+
+def test_jobs_1_and_2_byte_identical() -> None:
+    props = ["-p", "device_above_max_pfn", "-p", "device_not_allocatable", "-p", "max_pfn_tracks_removal"]
+    for fmt in ("text", "json"):
+        one = _zcheck("verify", MODEL, "--depth", "2", "--jobs", "1", "--format", fmt, *props)
+        two = _zcheck("verify", MODEL, "--depth", "2", "--jobs", "2", "--format", fmt, *props)
+        assert one.returncode == two.returncode == 1
+        assert one.stdout == two.stdout
+    assert "VIOLATED     device_above_max_pfn" in _zcheck("verify", MODEL, "--depth", "2", "--jobs", "2", *props).stdout
+
+
+def test_seed_in_verbose_and_json() -> None:
+    text = _zcheck("verify", MODEL, "--depth", "1", "--seed", "7", "-v", "-p", "device_above_max_pfn")
+    assert "seed 7" in text.stdout
+    doc = json.loads(_zcheck("verify", MODEL, "--depth", "1", "--seed", "7", "--format", "json",
+                             "-p", "device_above_max_pfn").stdout)
+    assert doc["#meta"]["seed"] == 7

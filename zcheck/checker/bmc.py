@@ -1,0 +1,209 @@
+"""Checker: incremental bounded model checking over one Z3 solver.
+
+Input: an `Encoding` and the properties to check; output: one `Result` per property.
+Depth d means traces of d steps. At each depth the solver holds init ∧ trans(0..d-1);
+all still-undecided properties are asked together (one query for the disjunction of
+their bad states), and every property true in a model is violated at that depth, so
+each verdict comes with its own shortest counterexample.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import z3
+
+from zcheck.checker.encode import Encoding, Witness
+from zcheck.checker.minimise import minimise
+from zcheck.checker.results import EncodedExecution, Holds, Result, Unknown, Violated
+from zcheck.system.ir import Property
+
+
+@dataclass(frozen=True)
+class Options:
+    depth: int = 10
+    timeout: float | None = None  # seconds for the whole run
+    seed: int = 0
+    progress: Callable[[str], None] | None = None
+    proved_elsewhere: Callable[[], set[str]] | None = None  # polled after each depth
+    hints: bool = True  # add properties known safe at earlier depths (bench/ ablation turns it off)
+
+
+def make_solver(seed: int) -> z3.Solver:
+    s = z3.Solver()
+    s.set("random_seed", seed)
+    return s
+
+
+@dataclass(eq=False)
+class _Query:
+    prop: Property
+    bad: z3.ExprRef
+    where: str
+    groups: tuple[tuple[z3.ExprRef, tuple[Witness, ...]], ...]  # (one site's violation, its witnesses)
+
+    @property
+    def witnesses(self) -> tuple[Witness, ...]:
+        return tuple(w for _, ws in self.groups for w in ws)
+
+    def witnesses_in(self, model: z3.ModelRef) -> tuple[Witness, ...]:
+        """The witnesses of the site (or state predicate) that the model violates."""
+        for term, ws in self.groups:
+            if z3.is_true(model.eval(term, model_completion=True)):
+                return ws
+        return self.witnesses
+
+
+def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Property] = ()) -> dict[str, Result]:  # type: ignore[assignment]
+    """Check `props` to opts.depth; `facts` are properties already proved (they hold
+    in every reachable state) and serve only as hints."""
+    start = time.monotonic()
+    results: dict[str, Result] = {}
+    pending = list(props)
+    solver = make_solver(opts.seed)
+    solver.add(enc.init())
+    depth_done = -1
+    safe = {p.name: opts.depth for p in facts}  # state property -> last state index known safe
+    props_and_facts = list(props) + [p for p in facts if p not in props]
+    hinted: set[tuple[str, int]] = set()
+    try:
+        for d in range(opts.depth + 1):
+            if opts.timeout is not None and time.monotonic() - start >= opts.timeout:
+                break  # before encoding the next step, which can itself take a while
+            if d > 0:
+                queries = _site_queries(enc, pending, d - 1)
+                if opts.hints:
+                    _add_hints(solver, enc, props_and_facts, safe, queries, d - 1, hinted)
+                if not _run(solver, queries, d, enc, results, start, opts):
+                    break
+                pending = [p for p in pending if p.name not in results]
+                solver.add(enc.trans(d - 1))
+            else:
+                queries = _init_site_queries(enc, pending)
+                if not _run(solver, queries, 0, enc, results, start, opts):
+                    break
+                pending = [p for p in pending if p.name not in results]
+            queries = _state_queries(enc, pending, d)
+            if opts.hints:
+                _add_hints(solver, enc, props_and_facts, safe, queries, d, hinted)
+            if not _run(solver, queries, d, enc, results, start, opts):
+                break
+            pending = [p for p in pending if p.name not in results]
+            safe.update((p.name, d) for p in pending if p.expr is not None and p.kind != "cover")
+            depth_done = d
+            if opts.proved_elsewhere is not None:  # another engine's proof ends the search
+                done = opts.proved_elsewhere()
+                pending = [p for p in pending if p.name not in done]
+            if opts.progress:
+                opts.progress(f"depth {d} done, {len(pending)} properties undecided, {time.monotonic() - start:.1f}s")
+            if not pending:
+                break
+    except KeyboardInterrupt:
+        for p in pending:
+            results.setdefault(p.name, Unknown(p, depth_done, "interrupted"))
+    for p in pending:
+        if p.name not in results:
+            results[p.name] = Holds(p, depth_done) if depth_done == opts.depth else Unknown(
+                p, depth_done, _why(start, opts))
+    return results
+
+
+def _add_hints(solver: z3.Solver, enc: Encoding, props: list[Property], safe: dict[str, int],
+               queries: list[_Query], last: int, done: set[tuple[str, int]]) -> None:
+    """Add what is known about states 0..last (the states the solver already links by
+    transitions): a property whose bad state was unsat at every depth <= j, or that is
+    proved (j = the bound), holds in states 0..min(j, last), so adding it loses no
+    model. Properties whose quantifiers expand are added whole, once; the others as
+    instances at the witnesses of the coming queries. They give the solver the per-cell
+    induction it would otherwise rediscover by search (docs/benchmarks.md)."""
+    terms = [w.const for q in queries for w in q.witnesses]
+    for p in props:
+        for k in range(min(safe.get(p.name, -1), last) + 1):
+            if (p.name, k) in done:
+                continue
+            whole, parts = enc.hints(p, k, terms)
+            if whole:
+                done.add((p.name, k))
+            solver.add(*parts)
+
+
+def _why(start: float, opts: Options) -> str:
+    if opts.timeout is not None and time.monotonic() - start >= opts.timeout * 0.99:
+        return "timeout"
+    return "solver returned unknown"
+
+
+def _state_queries(enc: Encoding, props: list[Property], d: int) -> list[_Query]:
+    out = []
+    for p in props:
+        b = enc.bad(p, d)
+        if b is not None:
+            out.append(_Query(p, b[0], "state", ((b[0], tuple(b[1])),)))
+    return out
+
+
+def _site_queries(enc: Encoding, props: list[Property], k: int) -> list[_Query]:
+    out = []
+    for p in props:
+        b = enc.site_bad(p, k)
+        if b is not None:
+            out.append(_Query(p, b[0], "site", tuple((term, tuple(ws)) for term, ws in b[1])))
+    return out
+
+
+def _init_site_queries(enc: Encoding, props: list[Property]) -> list[_Query]:
+    out = []
+    for p in props:
+        b = enc.site_bad(p, None)
+        if b is not None:
+            out.append(_Query(p, b[0], "init-site", tuple((term, tuple(ws)) for term, ws in b[1])))
+    return out
+
+
+def _run(
+    solver: z3.Solver, queries: list[_Query], d: int, enc: Encoding, results: dict[str, Result],
+    start: float, opts: Options,
+) -> bool:
+    """Decide the queries at depth d; False when time ran out or the solver gave up."""
+    while queries:
+        if opts.timeout is not None:
+            left = opts.timeout - (time.monotonic() - start)
+            if left <= 0:
+                return False
+            solver.set("timeout", max(1, int(left * 1000)))
+        solver.push()
+        try:
+            solver.add(z3.Or([q.bad for q in queries]))
+            answer = solver.check()
+            if answer == z3.unsat:
+                return True
+            if answer == z3.unknown:
+                return False
+            model = solver.model()
+        finally:
+            solver.pop()
+        hit = [q for q in queries if z3.is_true(model.eval(q.bad, model_completion=True))]
+        if not hit:  # model.eval cannot always decide a quantified disjunct: ask one by one
+            hit, model = _one_by_one(solver, queries)
+            if not hit:
+                return False
+        for q in hit:
+            chosen = minimise(solver, enc, q.bad, d, q.witnesses_in(model), model)
+            ex = EncodedExecution(enc, chosen, d, q.where, q.witnesses_in(chosen))
+            results[q.prop.name] = Violated(q.prop, d, ex)
+        queries = [q for q in queries if all(q is not h for h in hit)]
+    return True
+
+
+def _one_by_one(solver: z3.Solver, queries: list[_Query]) -> tuple[list[_Query], z3.ModelRef | None]:
+    for q in queries:
+        solver.push()
+        try:
+            solver.add(q.bad)
+            if solver.check() == z3.sat:
+                return [q], solver.model()
+        finally:
+            solver.pop()
+    return [], None

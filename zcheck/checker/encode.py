@@ -1,0 +1,688 @@
+"""Checker: the Z3 encoding of a `System` — init(), trans(k), bad(P, k).
+
+Input: a `System` (IR). Output: Z3 formulas over one copy of each state variable per
+step (`name@k`), an action selector `act@k`, per-step parameters `T.param@k` and picks
+`T.choice@k`, and rigid symbolic constants. Maps are `maps.MapTerm` read functions, so a
+BMC formula has no array theory (the first state of k-induction reads a Z3 array). A violation `not forall x. phi` is encoded
+with a fresh witness constant per query, so bad(P, k) is quantifier-free at the top.
+
+    init()   = state@0 is the result of the initialisers and `init`, and the assumes hold
+    trans(k) = OR_i (act@k = i  and  guard_i(state@k, params@k)  and  state@k+1 = post_i)
+    bad(P,k) = not P(state@k)                                  (invariants, state parts)
+    site(P,k)= act@k = i and reached_i and not cond           (asserts of transition i)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from zcheck.checker import testpoints
+from zcheck.checker.maps import MapArray, MapConst, MapFill, MapStore, MapTerm, ite, same
+from zcheck.spec import typed as t
+from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
+from zcheck.system.ir import Property, System, Transition
+from zcheck.system.lower import domain_of
+from zcheck.system.semantics import const_choice, init_choice
+
+Term = z3.ExprRef
+
+
+def sort_of(typ: Type) -> z3.SortRef:
+    match typ:
+        case BoolT():
+            return z3.BoolSort()
+        case IntT() | RangeT() | EnumT():
+            return z3.IntSort()
+        case BvT(width=w):
+            return z3.BitVecSort(w)
+        case MapT(key=k, value=v):
+            return z3.ArraySort(sort_of(k), sort_of(v))
+
+
+def literal(value: int | bool, typ: Type) -> Term:
+    match typ:
+        case BoolT():
+            return z3.BoolVal(bool(value))
+        case BvT(width=w):
+            return z3.BitVecVal(int(value) % (1 << w), w)
+        case IntT() | RangeT() | EnumT():
+            return z3.IntVal(int(value))
+        case MapT():
+            raise AssertionError("map literal")
+
+
+@dataclass
+class Ctx:
+    """Values of names during encoding of one body or predicate."""
+
+    cur: dict[str, Term]
+    old: dict[str, Term]
+    params: dict[str, Term] = field(default_factory=dict)
+    locals: dict[str, Term] = field(default_factory=dict)
+    bound: dict[str, Term] = field(default_factory=dict)
+    rigid: dict[str, Term] = field(default_factory=dict)
+    bps: dict[str, list[Term]] | None = None  # breakpoints of each current map (None: unknown)
+    old_bps: dict[str, list[Term]] | None = None
+
+    def copy(self) -> "Ctx":
+        bps = None if self.bps is None else {k: list(v) for k, v in self.bps.items()}
+        return Ctx(dict(self.cur), self.old, self.params, dict(self.locals), dict(self.bound), self.rigid,
+                   bps, self.old_bps)
+
+
+@dataclass(frozen=True)
+class Witness:
+    name: str  # display name of the quantified variable
+    type: Type
+    const: Term
+
+
+@dataclass(frozen=True)
+class Site:
+    """An assert site of a transition body, encoded at one step."""
+
+    prop: str
+    reach: Term  # the site is reached and every earlier require held
+    stmt: t.SAssert
+    ctx: Ctx
+
+
+@dataclass
+class StepEncoding:
+    trans: Term
+    sites: dict[str, list[tuple[int, Site]]]  # prop → (transition index, site)
+
+
+def expr(e: t.TExpr, ctx: Ctx) -> Term:
+    match e:
+        case t.Lit(value=v, type=typ):
+            return literal(v, typ)
+        case t.Var(name=n):
+            return ctx.cur[n]
+        case t.Old(name=n):
+            return ctx.old[n]
+        case t.Const(name=n):
+            return ctx.rigid[n]
+        case t.Param(name=n):
+            return ctx.params[n]
+        case t.Local(name=n):
+            return ctx.locals[n]
+        case t.Bound(name=n):
+            return ctx.bound[n]
+        case t.Read(map=m, index=i):
+            mt = expr(m, ctx)
+            assert isinstance(mt, MapTerm)
+            return mt.read(expr(i, ctx))
+        case t.Unop(op=op, arg=a):
+            x = expr(a, ctx)
+            if op == "not":
+                return z3.Not(x)
+            if op == "neg":
+                return -x
+            if op == "bvnot":
+                return ~x
+            return x  # signed(): a marker handled by comparisons
+        case t.Binop(op=op, left=a, right=b):
+            return binop(op, expr(a, ctx), expr(b, ctx), a.type, b)
+        case t.Ite(cond=c, then=a, else_=b):
+            return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))  # type: ignore[return-value]
+        case t.Quant():
+            return quant(e, ctx)
+
+
+def quant(e: t.Quant, ctx: Ctx) -> Term:
+    """A quantifier: expanded at test points when exact (see testpoints), else Z3's."""
+    points = _points(e, ctx)
+    if points is None:
+        x = z3.Const(e.var, sort_of(e.var_type))
+        inner = ctx.copy()
+        inner.bound[e.var] = x
+        b = expr(e.body, inner)
+        return z3.ForAll([x], b) if e.kind == "forall" else z3.Exists([x], b)
+    parts = []
+    for p in points:
+        inner = ctx.copy()
+        inner.bound[e.var] = p
+        parts.append(expr(e.body, inner))
+    return z3.And(parts) if e.kind == "forall" else z3.Or(parts)
+
+
+def _points(e: t.Quant, ctx: Ctx) -> list[Term] | None:
+    values = testpoints.finite_values(e.var_type)
+    if values is not None:
+        return [literal(v, e.var_type) for v in values]
+    frag = testpoints.analyse(e.body, e.var, e.var_type)
+    if frag is None:
+        return None
+    base: list[Term] = []
+    for m, c in frag.reads:
+        table = ctx.bps if isinstance(m, t.Var) else ctx.old_bps
+        if table is None or m.name not in table:
+            return None
+        shift = None if c is None else expr(c, ctx)
+        base.extend(b if shift is None else b - shift for b in table[m.name])
+    for y, c in frag.cmps:
+        y_t = expr(y, ctx)
+        if not z3.is_int(y_t):
+            return None
+        start = y_t if c is None else y_t - expr(c, ctx)
+        base.extend([start, start + 1])
+    if not base:
+        base = [z3.IntVal(0)]
+    seen: dict[int, Term] = {}
+    for b in base:
+        for p in (z3.simplify(b), z3.simplify(b - 1)):
+            seen.setdefault(p.get_id(), p)
+    return list(seen.values())
+
+
+def binop(op: str, x: Term, y: Term, typ: Type, right: t.TExpr) -> Term:
+    if op == "and":
+        return z3.And(x, y)
+    if op == "or":
+        return z3.Or(x, y)
+    if op == "implies":
+        return z3.Implies(x, y)
+    if op == "iff":
+        return x == y
+    if op == "eq":
+        return x == y
+    if op == "ne":
+        return x != y
+    if isinstance(typ, BvT):
+        return _bv(op, x, y, typ.width)
+    nonzero = isinstance(right, t.Lit) and int(right.value) != 0
+    match op:
+        case "lt":
+            return x < y
+        case "le":
+            return x <= y
+        case "gt":
+            return x > y
+        case "ge":
+            return x >= y
+        case "add":
+            return x + y
+        case "sub":
+            return x - y
+        case "mul":
+            return x * y
+        case "div":
+            return x / y if nonzero else z3.If(y == 0, z3.IntVal(0), x / y)
+        case "mod":
+            return x % y if nonzero else z3.If(y == 0, z3.IntVal(0), x % y)
+        case "shl":
+            assert isinstance(right, t.Lit)
+            return x * (1 << int(right.value))
+        case "shr":
+            assert isinstance(right, t.Lit)
+            return x / (1 << int(right.value))
+    raise AssertionError(op)
+
+
+def _bv(op: str, x: Term, y: Term, width: int) -> Term:
+    zero = z3.BitVecVal(0, width)
+    match op:
+        case "lt":
+            return z3.ULT(x, y)
+        case "le":
+            return z3.ULE(x, y)
+        case "gt":
+            return z3.UGT(x, y)
+        case "ge":
+            return z3.UGE(x, y)
+        case "slt":
+            return x < y
+        case "sle":
+            return x <= y
+        case "sgt":
+            return x > y
+        case "sge":
+            return x >= y
+        case "add":
+            return x + y
+        case "sub":
+            return x - y
+        case "mul":
+            return x * y
+        case "div":
+            return z3.If(y == zero, zero, z3.UDiv(x, y))
+        case "mod":
+            return z3.If(y == zero, zero, z3.URem(x, y))
+        case "band":
+            return x & y
+        case "bor":
+            return x | y
+        case "bxor":
+            return x ^ y
+        case "shl":
+            return x << y
+        case "shr":
+            return z3.LShR(x, y)
+    raise AssertionError(op)
+
+
+def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term, list[Witness]]:
+    """not e (or e when negate=False) with outermost existentials replaced by constants.
+
+    The constants are named `TAG!x` and returned as witnesses of the violation."""
+    witnesses: list[Witness] = []
+
+    def go(x: t.TExpr, neg: bool, c: Ctx) -> Term:
+        match x:
+            case t.Quant(kind=kind, var=var, var_type=vt, body=body) if (kind == "forall") == neg:
+                const = z3.Const(f"{tag}!{t.display_name(var)}", sort_of(vt))
+                witnesses.append(Witness(t.display_name(var), vt, const))
+                inner = c.copy()
+                inner.bound[var] = const
+                return go(body, neg, inner)
+            case t.Unop(op="not", arg=a):
+                return go(a, not neg, c)
+            case t.Binop(op="implies", left=a, right=b) if neg:
+                return z3.And(expr(a, c), go(b, True, c))
+            case t.Binop(op="and", left=a, right=b):
+                return z3.Or(go(a, True, c), go(b, True, c)) if neg else z3.And(go(a, False, c), go(b, False, c))
+            case t.Binop(op="or", left=a, right=b):
+                return z3.And(go(a, True, c), go(b, True, c)) if neg else z3.Or(go(a, False, c), go(b, False, c))
+            case _:
+                v = expr(x, c)
+                return z3.Not(v) if neg else v
+
+    return go(e, negate, ctx), witnesses
+
+
+class Encoding:
+    """The unrolled encoding of one `System`; formulas for each step are built once."""
+
+    def __init__(self, system: System, from_init: bool = True):
+        """`from_init`: states are reached from init, so map breakpoints are known
+        (k-induction passes False: its first state is arbitrary)."""
+        self.sys = system
+        self.from_init = from_init
+        self._bps: dict[int, dict[str, list[Term]] | None] = {}
+        self.rigid = {name: z3.Const(name, sort_of(typ)) for name, typ in system.rigid}
+        self._states: dict[int, dict[str, Term]] = {}
+        self._steps: dict[int, StepEncoding] = {}
+        self.index = {tr.name: i for i, tr in enumerate(system.transitions)}
+        self._choices = {tr.name: [h.choice for h in havocs(tr.body)] for tr in system.transitions}
+        self.init_picks: dict[str, Term] = {}  # choice name → term (decoded into the trace)
+        self._init: tuple[Term, dict[str, list[Site]]] | None = None
+        self._qfree: dict[int, Term] = {}  # subterms known to be quantifier-free (hints)
+
+    # -------------------------------------------------------------- variables
+
+    def state(self, k: int) -> dict[str, Term]:
+        """Terms of state k. Reached states hold maps as terms (K/Lambda/Store over the
+        initial ones), never as array constants: equating an array constant with a
+        Lambda made Z3 time out at depth 2 on the seed model; substituting answers in ms."""
+        if k not in self._states:
+            if k == 0 and self.from_init:
+                self._init_parts()
+                return self._states[0]
+            if k > 0:
+                self.step(k - 1)
+                return self._states[k]
+            self._states[k] = {v.name: self._fresh(v.name, v.type, str(k)) for v in self.sys.vars}
+        return self._states[k]
+
+    def _fresh(self, name: str, typ: Type, suffix: str) -> Term:
+        x = z3.Const(f"{name}@{suffix}", sort_of(typ))
+        return MapArray(x, isinstance(typ.key, BvT)) if isinstance(typ, MapT) else x  # type: ignore[return-value]
+
+    def bps(self, k: int) -> dict[str, list[Term]] | None:
+        """Breakpoints of every map in state k (None when unknown)."""
+        if not self.from_init:
+            return None
+        if k == 0:
+            self._init_parts()
+        elif k not in self._bps:
+            self.step(k - 1)
+        return self._bps.get(k)
+
+    def ctx(self, k: int) -> Ctx:
+        b = self.bps(k)
+        return Ctx(self.state(k), self.state(k), rigid=self.rigid, bps=b, old_bps=b)
+
+    def act(self, k: int) -> Term:
+        return z3.Int(f"act@{k}")
+
+    def param(self, tr: Transition, name: str, typ: Type, k: int) -> Term:
+        """The constant of parameter `name` of `tr` at step k. One transition fires per
+        step, so transitions share their parameter constants by position and sort: a
+        guard `kind[s]` then reads one chain per step instead of one per transition
+        (section model, depth 12: 5,800 -> see docs/benchmarks.md)."""
+        pos = next(i for i, (n, _) in enumerate(tr.params) if n == name)
+        sort = sort_of(typ)
+        return z3.Const(f"arg{pos}:{sort}@{k}", sort)
+
+    def pick(self, tr_name: str, choice: str, typ: Type, k: int | None) -> Term:
+        """The value chosen by a `havoc`/`any` of `tr_name`; shared across transitions
+        at a step by position and sort, like parameters."""
+        if k is None:
+            return z3.Const(f"{tr_name}.{choice}", sort_of(typ))
+        pos = self._choices[tr_name].index(choice)
+        sort = sort_of(typ)
+        return z3.Const(f"pick{pos}:{sort}@{k}", sort)
+
+    def domains(self, k: int) -> Term:
+        """Enum state variables hold members of their enum (for induction, whose first
+        state is arbitrary). Only enums: a range-typed variable CAN leave its range (the
+        store is reported as `X.range@LINE` and the value kept), so constraining it here
+        would hide reachable states and make induction unsound."""
+        cs = []
+        for v in self.sys.vars:
+            if isinstance(v.type, EnumT) or v.exact_domain:
+                d = domain_of(t.Var(v.name, v.type), v.type)
+                assert d is not None
+                cs.append(expr(d, self.ctx(k)))
+            elif isinstance(v.type, MapT) and isinstance(v.type.value, EnumT) and k == 0 and not self.from_init:
+                key = z3.Const(f"dom!{v.name}", sort_of(v.type.key))
+                elem = t.Local("__elem", v.type.value)
+                d = domain_of(elem, v.type.value)
+                assert d is not None
+                ctx = self.ctx(0)
+                ctx.locals["__elem"] = self.state(0)[v.name].read(key)  # type: ignore[attr-defined]
+                cs.append(z3.ForAll([key], expr(d, ctx)))
+        return z3.And(cs) if cs else z3.BoolVal(True)
+
+    # -------------------------------------------------------------- init
+
+    def init(self) -> Term:
+        return self._init_parts()[0]
+
+    def init_sites(self) -> dict[str, list[Site]]:
+        return self._init_parts()[1]
+
+    def _init_parts(self) -> tuple[Term, dict[str, list[Site]]]:
+        if self._init is not None:
+            return self._init
+        cs: list[Term] = []
+        for name, typ in self.sys.rigid:
+            self.init_picks[const_choice(name)] = self.rigid[name]
+            d = domain_of(t.Const(name, typ), typ)
+            if d is not None:
+                cs.append(expr(d, Ctx({}, {}, rigid=self.rigid)))
+        values: dict[str, Term] = {}
+        for v in self.sys.vars:
+            if v.init is None:
+                x = z3.Const(f"{v.name}@init", sort_of(v.type))
+                self.init_picks[init_choice(v.name)] = x
+                d = domain_of(t.Var(v.name, v.type), v.type)
+                if d is not None:
+                    cs.append(expr(d, Ctx({v.name: x}, {}, rigid=self.rigid)))
+                values[v.name] = x
+            else:
+                value = expr(v.init, Ctx(dict(values), {}, rigid=self.rigid))
+                values[v.name] = MapConst(value, isinstance(v.type.key, BvT)) if isinstance(v.type, MapT) else value  # type: ignore[assignment]
+        empty: dict[str, list[Term]] = {v.name: [] for v in self.sys.vars if isinstance(v.type, MapT)}
+        sym = _Sym(self, "init", None, Ctx(values, dict(values), rigid=self.rigid, bps=empty, old_bps=empty))
+        sym.block(self.sys.init, z3.BoolVal(True))
+        self._bps[0] = sym.ctx.bps if self.from_init else None
+        s0 = {v.name: self._fresh(v.name, v.type, "0") for v in self.sys.vars}
+        self._states[0] = s0
+        for v in self.sys.vars:
+            if isinstance(v.type, MapT) and self.from_init:
+                s0[v.name] = sym.ctx.cur[v.name]
+            else:
+                cs.append(s0[v.name] == sym.ctx.cur[v.name])
+        cs.extend(sym.guard)
+        post = Ctx(s0, s0, rigid=self.rigid, bps=self._bps[0], old_bps=self._bps[0])
+        cs.extend(expr(a, post) for a in self.sys.assumes)
+        sites: dict[str, list[Site]] = {}
+        for site in sym.sites:
+            sites.setdefault(site.prop, []).append(site)
+        self._init = (z3.And(cs) if cs else z3.BoolVal(True), sites)
+        return self._init
+
+    # -------------------------------------------------------------- transitions
+
+    def step(self, k: int) -> StepEncoding:
+        if k in self._steps:
+            return self._steps[k]
+        pre = self.state(k)
+        act = self.act(k)
+        n = len(self.sys.transitions)
+        options: list[Term] = []
+        nexts: dict[str, Term] = {name: pre[name] for name in pre}
+        sites: dict[str, list[tuple[int, Site]]] = {}
+        pre_bps = self.bps(k)
+        post_bps = None if pre_bps is None else {name: list(v) for name, v in pre_bps.items()}
+        for i in reversed(range(n)):
+            tr = self.sys.transitions[i]
+            params = {name: self.param(tr, name, typ, k) for name, typ in tr.params}
+            start = None if pre_bps is None else {name: list(v) for name, v in pre_bps.items()}
+            sym = _Sym(self, tr.name, k, Ctx(dict(pre), pre, params, rigid=self.rigid, bps=start, old_bps=pre_bps))
+            sym.block(tr.body, z3.BoolVal(True))
+            if post_bps is not None and sym.ctx.bps is not None:
+                for name, pts in sym.ctx.bps.items():
+                    post_bps[name] = _union(post_bps[name], pts)
+            options.append(z3.And(act == i, *sym.guard))
+            for name, value in sym.ctx.cur.items():
+                if not same(value, pre[name]):
+                    nexts[name] = ite(act == i, value, nexts[name])  # type: ignore[assignment]
+            for site in sym.sites:
+                sites.setdefault(site.prop, []).append((i, site))
+        post: dict[str, Term] = {}
+        frame = []
+        for v in self.sys.vars:
+            if isinstance(v.type, MapT):
+                post[v.name] = nexts[v.name]
+            else:
+                post[v.name] = z3.Const(f"{v.name}@{k + 1}", sort_of(v.type))
+                frame.append(post[v.name] == nexts[v.name])
+        self._states[k + 1] = post
+        trans = z3.And(act >= 0, act < n, z3.Or(options), *frame) if n else z3.BoolVal(False)
+        self._steps[k] = StepEncoding(trans, sites)
+        self._bps[k + 1] = post_bps
+        return self._steps[k]
+
+    def trans(self, k: int) -> Term:
+        return self.step(k).trans
+
+    # -------------------------------------------------------------- properties
+
+    def bad(self, prop: Property, k: int) -> tuple[Term, list[Witness]] | None:
+        """The state part of `prop` is false in state k (for a cover: true)."""
+        if prop.expr is None:
+            return None
+        ctx = self.ctx(k)
+        return violation(prop.expr, ctx, f"{prop.name}@{k}", negate=prop.kind != "cover")
+
+    def good(self, prop: Property, k: int) -> Term:
+        """The state part of `prop` holds in state k (quantifiers kept universal)."""
+        if prop.expr is None:
+            return z3.BoolVal(True)
+        return expr(prop.expr, self.ctx(k))
+
+    def hints(self, prop: Property, k: int, terms: list[Term]) -> tuple[bool, list[Term]]:
+        """Quantifier-free consequences of `prop` in state k, for BMC to add where the
+        property is known to hold: (True, [the property]) when its quantifiers expand
+        (finite domains, test points); else (False, instances with the outer universal
+        variables set to `terms` of their sort, at most MAX_INSTANCES)."""
+        if prop.expr is None or prop.kind == "cover":
+            return True, []
+        if _finite(prop.expr):
+            return True, [self.good(prop, k)]
+        return False, _instances(prop.expr, self.ctx(k), terms, self._qfree)[:MAX_INSTANCES]
+
+    def site_good(self, prop: Property, k: int) -> Term:
+        """No assert site of `prop` fails at step k (quantifiers kept universal)."""
+        parts = []
+        for i, site in self.step(k).sites.get(prop.name, []):
+            parts.append(z3.Implies(z3.And(self.act(k) == i, site.reach), expr(site.stmt.cond, site.ctx)))
+        return z3.And(parts) if parts else z3.BoolVal(True)
+
+    def site_bad(self, prop: Property, k: int | None) -> tuple[Term, list[tuple[Term, list[Witness]]]] | None:
+        """Some assert site of `prop` fails at step k (k=None: in the initial state)."""
+        if k is None:
+            found = [(-1, s) for s in self.init_sites().get(prop.name, [])]
+        else:
+            found = self.step(k).sites.get(prop.name, [])
+        if not found:
+            return None
+        parts: list[tuple[Term, list[Witness]]] = []
+        for j, (i, site) in enumerate(found):
+            tag = f"{prop.name}@{'init' if k is None else k}#{j}"
+            neg, ws = violation(site.stmt.cond, site.ctx, tag)
+            sel = z3.BoolVal(True) if k is None else self.act(k) == i
+            parts.append((z3.And(sel, site.reach, neg), ws))
+        return z3.Or([p for p, _ in parts]), parts
+
+
+MAX_INSTANCES = 64
+
+
+def havocs(body: tuple[t.TStmt, ...]) -> list[t.SHavoc]:
+    """The havoc statements of a body, in source order."""
+    out: list[t.SHavoc] = []
+    for s in body:
+        if isinstance(s, t.SHavoc):
+            out.append(s)
+        elif isinstance(s, t.SIf):
+            out += havocs(s.then) + havocs(s.else_)
+    return out
+
+
+def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) -> list[Term]:
+    match e:
+        case t.Binop(op="and", left=a, right=b):
+            return _instances(a, ctx, terms, qfree) + _instances(b, ctx, terms, qfree)
+        case t.Quant(kind="forall", var=var, var_type=vt, body=body):
+            sort = sort_of(vt)
+            out: list[Term] = []
+            for x in terms:
+                if x.sort() == sort:
+                    inner = ctx.copy()
+                    inner.bound[var] = x
+                    out += _instances(body, inner, terms, qfree)
+                    if len(out) >= MAX_INSTANCES:
+                        break
+            return out
+        case _:
+            inst = expr(e, ctx)
+            return [] if _quantified(inst, qfree) else [inst]
+
+
+def _finite(e: t.TExpr) -> bool:
+    """Every quantifier of e ranges over a finite domain (so it expands in full)."""
+    return all(testpoints.finite_values(n.var_type) is not None
+               for n in testpoints.walk(e) if isinstance(n, t.Quant))
+
+
+def _quantified(x: Term, qfree: dict[int, Term]) -> bool:
+    """Does the term contain a Z3 quantifier (hints must stay quantifier-free)?
+    `qfree` holds the subterms already known quantifier-free (by id, the term kept alive
+    so that its id is not reused): instances at successive depths share their read
+    chains, and walking them again cost half of the encoding time on the seed model."""
+    seen: dict[int, Term] = {}
+    stack = [x]
+    while stack:
+        n = stack.pop()
+        i = n.get_id()
+        if i in seen or i in qfree:
+            continue
+        seen[i] = n
+        if z3.is_quantifier(n):
+            return True
+        if z3.is_app(n):
+            stack.extend(n.children())
+    qfree.update(seen)
+    return False
+
+
+class _Sym:
+    """Symbolic execution of one body: SSA values, path-conditioned guard, assert sites."""
+
+    def __init__(self, enc: Encoding, tr_name: str, k: int | None, ctx: Ctx):
+        self.enc = enc
+        self.tr_name = tr_name
+        self.k = k
+        self.ctx = ctx
+        self.guard: list[Term] = []
+        self.sites: list[Site] = []
+
+    def block(self, body: tuple[t.TStmt, ...], path: Term) -> None:
+        for s in body:
+            self.stmt(s, path)
+
+    def stmt(self, s: t.TStmt, path: Term) -> None:
+        c = self.ctx
+        match s:
+            case t.SAssign(var=v, value=x):
+                c.cur[v] = expr(x, c)
+            case t.SStore(var=v, index=i, value=x):
+                i_t = expr(i, c)
+                c.cur[v] = MapStore(c.cur[v], i_t, expr(x, c))  # type: ignore[arg-type,assignment]
+                self.breaks(v, [i_t, i_t + 1])
+            case t.SFill(var=v, lo=lo, hi=hi, value=x):
+                lo_t, hi_t, val = expr(lo, c), expr(hi, c), expr(x, c)
+                c.cur[v] = MapFill(c.cur[v], lo_t, hi_t, val)  # type: ignore[arg-type,assignment]
+                self.breaks(v, [lo_t, hi_t])
+            case t.SHavoc():
+                self.havoc(s, path)
+            case t.SIf(cond=cond, then=a, else_=b):
+                self.branch(expr(cond, c), a, b, path)
+            case t.SLet(name=n, value=x):
+                c.locals[n] = expr(x, c)
+            case t.SRequire(cond=cond):
+                self.guard.append(z3.Implies(path, expr(cond, c)))
+            case t.SAssert(prop=p):
+                reach = z3.And(path, *self.guard)
+                self.sites.append(Site(p, reach, s, c.copy()))
+            case t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+                raise AssertionError("lowered away")
+
+    def havoc(self, s: t.SHavoc, path: Term) -> None:
+        c = self.ctx
+        vtype = s.domain
+        x = self.enc.pick(self.tr_name, s.choice, vtype, self.k)
+        if self.k is None:
+            self.enc.init_picks[s.choice] = x
+        cond = domain_of(t.Local("__pick", vtype), vtype)
+        local_ctx = c.copy()
+        local_ctx.locals["__pick"] = x
+        conds = [] if cond is None else [expr(cond, local_ctx)]
+        if s.lo is not None and s.hi is not None:
+            conds += [expr(s.lo, c) <= x, x < expr(s.hi, c)]
+        if conds:
+            self.guard.append(z3.Implies(path, z3.And(conds)))
+        if s.index is None:
+            c.cur[s.var] = x
+        else:
+            i_t = expr(s.index, c)
+            c.cur[s.var] = MapStore(c.cur[s.var], i_t, x)  # type: ignore[arg-type,assignment]
+            self.breaks(s.var, [i_t, i_t + 1])
+
+    def breaks(self, var: str, points: list[Term]) -> None:
+        bps = self.ctx.bps
+        if bps is not None and var in bps and z3.is_int(points[0]):
+            bps[var] = _union(bps[var], points)
+
+    def branch(self, cond: Term, a: tuple[t.TStmt, ...], b: tuple[t.TStmt, ...], path: Term) -> None:
+        base = self.ctx
+        self.ctx = base.copy()
+        self.block(a, z3.And(path, cond))
+        then_ctx = self.ctx
+        self.ctx = base.copy()
+        self.block(b, z3.And(path, z3.Not(cond)))
+        else_ctx = self.ctx
+        merged = base.copy()
+        for name in base.cur:
+            x, y = then_ctx.cur[name], else_ctx.cur[name]
+            merged.cur[name] = ite(cond, x, y)  # type: ignore[assignment]
+        merged.locals = {**then_ctx.locals, **else_ctx.locals}
+        if then_ctx.bps is not None and else_ctx.bps is not None:
+            merged.bps = {n: _union(then_ctx.bps[n], else_ctx.bps[n]) for n in then_ctx.bps}
+        self.ctx = merged
+
+
+def _union(a: list[Term], b: list[Term]) -> list[Term]:
+    seen = {x.get_id() for x in a}
+    out = list(a)
+    for x in b:
+        if x.get_id() not in seen:
+            seen.add(x.get_id())
+            out.append(x)
+    return out

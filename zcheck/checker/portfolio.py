@@ -1,0 +1,131 @@
+"""Checker: PDR beside BMC in a separate process (the `auto` portfolio).
+
+The child comes from a fork server (a process that never ran Z3: forking a process
+whose Z3 has started timer threads left children hanging on their first timeout), gets
+the `System` pickled, runs `prove_pdr` on each property in turn and streams one
+`PdrOutcome` per property back through a pipe, so that what it proved before being
+stopped is kept. The parent runs BMC and k-induction meanwhile and
+collects the outcomes at the end; the child is killed when the time is up, which also
+bounds Spacer calls that overrun their own timeout. Certificates are re-checked in the
+child by fresh solvers on a fresh encoding (pdr.recheck) before being reported.
+
+Where a fork server is unavailable the same work runs in-process, after BMC.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from dataclasses import dataclass
+
+from zcheck.checker.pdr import prove_pdr
+from zcheck.system.ir import Property, System
+
+
+@dataclass(frozen=True)
+class PdrOutcome:
+    name: str
+    certificate: str | None  # the re-checked invariant, or None (not proved)
+    seconds: float
+
+
+def _child(conn, system: System, props: list[Property], per_prop: float) -> None:  # type: ignore[no-untyped-def]
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    for p in props:
+        start = time.monotonic()
+        try:
+            r = prove_pdr(system, p, per_prop)
+        except Exception:  # noqa: BLE001 - a crash of the prover is "not proved"
+            r = None
+        cert = r.certificate[0] if r is not None else None
+        conn.send(PdrOutcome(p.name, cert, time.monotonic() - start))
+    conn.close()
+
+
+def _main_is_importable() -> bool:
+    """A fork-server child re-runs the parent's `__main__` (as `__mp_main__`): safe for
+    `python -m ...`, the `zcheck` console script and any script that guards its work
+    with `if __name__ == "__main__"`; not for stdin, `-c` or an unguarded script, whose
+    top-level code would run again in the child. Those get PDR in-process."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    if path is None:
+        return not hasattr(main, "__file__")  # interactive: nothing is re-imported
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return "__name__" in fh.read()
+    except OSError:
+        return False
+
+
+class PdrJob:
+    """PDR on `props`, running while the caller does other work."""
+
+    def __init__(self, system: System, props: list[Property], per_prop: float):
+        self.system, self.props, self.per_prop = system, props, per_prop
+        self.outcomes: dict[str, PdrOutcome] = {}
+        self._proc = None
+        self._conn = None
+        if not _main_is_importable():
+            return
+        try:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["zcheck.checker.pdr"])
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(child, system, props, per_prop), daemon=True)
+            proc.start()
+        except (OSError, RuntimeError, ValueError):  # no fork server here: PDR runs in-process
+            return
+        child.close()
+        self._proc, self._conn = proc, parent
+
+    def proved(self) -> set[str]:
+        """The properties proved so far (non-blocking), for BMC to stop checking."""
+        try:
+            while self._conn is not None and self._conn.poll(0):
+                o = self._conn.recv()
+                self.outcomes[o.name] = o
+        except (EOFError, OSError):
+            pass
+        return {name for name, o in self.outcomes.items() if o.certificate is not None}
+
+    def collect(self, wait: float) -> dict[str, PdrOutcome]:
+        """Outcomes received within `wait` seconds from now; the child is then stopped."""
+        if self._proc is None:
+            return self._in_process(wait)
+        end = time.monotonic() + wait
+        try:
+            while len(self.outcomes) < len(self.props):
+                left = end - time.monotonic()
+                if left <= 0 or not self._conn.poll(left):  # type: ignore[union-attr]
+                    break
+                o = self._conn.recv()  # type: ignore[union-attr]
+                self.outcomes[o.name] = o
+        except (EOFError, OSError):
+            pass
+        finally:
+            self.stop()
+        return self.outcomes
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.kill()
+        if self._proc is not None:
+            self._proc.join()
+        if self._conn is not None:
+            self._conn.close()
+        self._proc, self._conn = None, None
+
+    def _in_process(self, wait: float) -> dict[str, PdrOutcome]:
+        end = time.monotonic() + wait
+        for p in self.props:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            start = time.monotonic()
+            r = prove_pdr(self.system, p, min(left, self.per_prop))
+            self.outcomes[p.name] = PdrOutcome(p.name, r.certificate[0] if r else None, time.monotonic() - start)
+        return self.outcomes

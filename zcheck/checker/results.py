@@ -1,0 +1,63 @@
+"""Checker: the closed result type of every engine.
+
+`Violated` carries the *encoded* execution (a Z3 model and the names it binds); the
+`counterexamples` stage decodes it into plain data and replays it. `Proved` names its
+engine and certificate. `Holds` is bounded and never called proved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import z3
+
+from zcheck.checker.encode import Encoding, Witness
+from zcheck.system.ir import Property
+
+
+@dataclass(frozen=True)
+class EncodedExecution:
+    """A satisfying assignment of init ∧ trans(0..n-1) ∧ bad(P).
+
+    `steps` transitions were taken; for a site violation the last of them (index
+    `steps - 1`) is the step whose assert fails; `site_index` picks the site."""
+
+    encoding: Encoding
+    model: z3.ModelRef
+    steps: int
+    where: str  # "state" (predicate false in state `steps`) | "site" | "init-site"
+    witnesses: tuple[Witness, ...]
+
+
+@dataclass(frozen=True)
+class Violated:
+    prop: Property
+    depth: int
+    execution: EncodedExecution
+
+
+@dataclass(frozen=True)
+class Holds:
+    prop: Property
+    depth: int  # no violation in traces of up to `depth` steps
+
+
+@dataclass(frozen=True)
+class Proved:
+    prop: Property
+    engine: str  # "kind" | "pdr"
+    detail: str  # k for k-induction, or a description of the invariant
+    certificate: tuple[str, ...] = field(default=())  # the invariant's conjuncts, as text
+    lemmas: tuple[str, ...] = ()  # lemmas proved jointly with the property
+    assumed: tuple[str, ...] = ()  # invariants proved earlier and assumed in every state
+
+
+@dataclass(frozen=True)
+class Unknown:
+    prop: Property
+    depth: int  # bounded result reached before giving up (-1: none)
+    reason: str
+
+
+Result = Union[Violated, Holds, Proved, Unknown]

@@ -1,0 +1,129 @@
+"""Checker: quantifier instantiation at test points (exact, no Z3 quantifiers).
+
+Maps are piecewise constant: every array is built from K(default) by range fills
+[lo, hi) and stores at i, so it is constant between its *breakpoints* (each lo, hi, i,
+i+1). If a bound variable x occurs in the body only as a map index `m[x + c]` and in
+comparisons `x + c OP t` with t free of x, the body's truth is constant on every piece
+between the points {b - c} ∪ {t - c, t - c + 1}. Hence
+
+    forall x. phi(x)  <=>  AND over test points p, p - 1 of phi(p)
+    exists x. phi(x)  <=>  OR  over the same points
+
+(p - 1 represents the piece left of the smallest point). Finite domains (bool, enums,
+small ranges) are expanded in full. Anything outside the fragment returns None and the
+caller falls back to a Z3 quantifier. Measured on the seed model: Z3 did not answer the
+depth-2 query in 10 minutes with ForAll over Lambda arrays; with test points it takes
+milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zcheck.spec import typed as t
+from zcheck.spec.types import BoolT, EnumT, IntT, RangeT
+
+FULL_EXPANSION = 16
+
+
+@dataclass
+class Fragment:
+    reads: list[tuple[t.TExpr, t.TExpr | None]] = field(default_factory=list)  # (map, offset c)
+    cmps: list[tuple[t.TExpr, t.TExpr | None]] = field(default_factory=list)  # (t, offset c)
+
+
+def finite_values(typ: object) -> list[int | bool] | None:
+    if isinstance(typ, BoolT):
+        return [False, True]
+    if isinstance(typ, EnumT):
+        return list(range(len(typ.members)))
+    if isinstance(typ, RangeT) and typ.hi - typ.lo <= FULL_EXPANSION:
+        return list(range(typ.lo, typ.hi))
+    return None
+
+
+def analyse(body: t.TExpr, var: str, var_type: object) -> Fragment | None:
+    """The reads and comparisons of `var` in `body`, or None outside the fragment."""
+    if not isinstance(var_type, (IntT, RangeT)):
+        return None
+    frag = Fragment()
+    return frag if _ok(body, var, frozenset(), frag) else None
+
+
+def _offset(e: t.TExpr, var: str) -> tuple[bool, t.TExpr | None]:
+    """(True, c) when e is `var`, `var + c`, `c + var` or `var - c` (c free of var)."""
+    match e:
+        case t.Bound(name=n) if n == var:
+            return True, None
+        case t.Binop(op="add", left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
+            return True, c
+        case t.Binop(op="add", left=c, right=t.Bound(name=n)) if n == var and not _mentions(c, var):
+            return True, c
+        case t.Binop(op="sub", left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
+            return True, t.Unop("neg", c, c.type)
+        case _:
+            return False, None
+
+
+def _free(e: t.TExpr, var: str, inner: frozenset[str]) -> bool:
+    return not any(isinstance(n, t.Bound) and (n.name == var or n.name in inner) for n in walk(e))
+
+
+def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
+    match e:
+        case t.Bound(name=n):
+            return n != var
+        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local():
+            return True
+        case t.Read(map=m, index=i):
+            is_off, c = _offset(i, var)
+            if is_off and isinstance(m, (t.Var, t.Old)) and (c is None or _free(c, var, inner)):
+                frag.reads.append((m, c))
+                return True
+            return _ok(m, var, inner, frag) and _ok(i, var, inner, frag)
+        case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS and _offset(a, var)[0] and _offset(b, var)[0]:
+            ca, cb = _offset(a, var)[1], _offset(b, var)[1]  # x + c1 OP x + c2: independent of x
+            return all(c is None or _free(c, var, inner) for c in (ca, cb))
+        case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS:
+            for x, y in ((a, b), (b, a)):
+                is_off, c = _offset(x, var)
+                if is_off and _free(y, var, inner) and (c is None or _free(c, var, inner)):
+                    if not _ok(y, var, inner, frag):
+                        return False
+                    frag.cmps.append((y, c))
+                    return True
+            return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
+        case t.Binop(left=a, right=b):
+            return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
+        case t.Unop(arg=a):
+            return _ok(a, var, inner, frag)
+        case t.Ite(cond=c, then=a, else_=b):
+            return all(_ok(x, var, inner, frag) for x in (c, a, b))
+        case t.Quant(var=v, body=b):
+            return _ok(b, var, inner | {v}, frag)
+
+
+def _mentions(e: t.TExpr, var: str) -> bool:
+    return any(isinstance(n, t.Bound) and n.name == var for n in walk(e))
+
+
+def walk(e: t.TExpr) -> list[t.TExpr]:
+    out: list[t.TExpr] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        match n:
+            case t.Read(map=m, index=i):
+                stack += [m, i]
+            case t.Unop(arg=a):
+                stack.append(a)
+            case t.Binop(left=a, right=b):
+                stack += [a, b]
+            case t.Ite(cond=c, then=a, else_=b):
+                stack += [c, a, b]
+            case t.Quant(body=b):
+                stack.append(b)
+            case _:
+                pass
+    return out

@@ -1,0 +1,304 @@
+"""Command line: the subcommands, each returning an exit code (printing happens here
+and in cli.py only)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+import z3
+
+from zcheck import __version__, api
+from zcheck.diagnostics import render as render_diagnostic
+from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
+from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
+from zcheck.check_command import lifecycle_warnings, warn as _warn
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+def run(args: argparse.Namespace, defines: dict[str, str]) -> int:
+    match args.command:
+        case "verify":
+            return verify(args, defines)
+        case "test":
+            return test(args)
+        case "graph":
+            from zcheck.graph import graph_command
+
+            return graph_command(args, defines)
+        case "simulate":
+            from zcheck.simulate import simulate_command
+
+            return simulate_command(args, defines)
+        case "replay":
+            return replay(args, defines)
+        case "fmt":
+            from zcheck.fmt import fmt_command
+
+            return fmt_command(args)
+        case "models":
+            return models(args)
+    raise AssertionError(args.command)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _untaken(system: api.System, depth: int, timeout: float | None) -> list:  # type: ignore[type-arg]
+    """ZC902 for every lifecycle edge that no trace of up to `depth` steps takes (exact,
+    by BMC); edges left undecided when time runs out are not reported."""
+    from zcheck.checker.edges import edge_coverage
+    from zcheck.diagnostics import Diagnostic
+    from zcheck.graph import value_name
+
+    infos = {info.var: info for info in system.lifecycles}
+    out = []
+    for e in edge_coverage(system, depth, timeout):
+        if e.taken_at is None and e.decided:
+            info = infos[e.var]
+            writers = next(w for a, b, w in info.edges if (a, b) == (e.src, e.dst))
+            out.append(Diagnostic(
+                "ZC902", f"edge `{value_name(info, e.src)} -> {value_name(info, e.dst)}` of `{e.var}` "
+                f"({', '.join(writers)}) is never taken in traces of up to {depth} steps", info.span, "warning"))
+    return out
+
+
+def exit_code(results: list[api.PropertyResult]) -> int:
+    if any(r.error for r in results):
+        return EXIT_INTERNAL
+    if any(r.verdict == "violated" for r in results):
+        return EXIT_VIOLATED
+    if any(r.verdict == "unknown" for r in results):
+        return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+    if not (verbose or sys.stderr.isatty()):
+        return None
+    return lambda msg: sys.stderr.write(f"  ... {msg}\n")
+
+
+def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
+    from zcheck.library import resolve
+
+    args.spec = resolve(args.spec)
+    system = api.build(args.spec, defines, args.scenario)
+    props = api.select(system, args.property)
+    _warn(lifecycle_warnings(system), system)
+    if args.edges:
+        _warn(_untaken(system, args.depth, args.timeout), system)
+    try:
+        run = _run_verify(system, props, args, defines)
+    except z3.Z3Exception as exc:
+        if args.memory_limit is None:
+            raise
+        sys.stderr.write(f"UNKNOWN: Z3 stopped at the memory limit of {args.memory_limit} MB "
+                         f"({_z3_message(exc)}); no verdict for the properties left\n")
+        return EXIT_UNKNOWN
+    results = list(run.results)
+    match args.format:
+        case "json":
+            _emit(_json(run, results, args), args.output)
+        case "markdown" | "html" | "sarif":
+            _emit(_report(run, results, args), args.output)
+        case _:
+            _emit(_text(run, results, args), args.output)
+    for r in results:
+        if r.error:
+            sys.stderr.write(f"internal error: the counterexample of `{r.name}` does not replay: {r.error}\n")
+    return exit_code(results)
+
+
+def _run_verify(system, props, args: argparse.Namespace, defines: dict[str, str]) -> api.Run:  # type: ignore[no-untyped-def]
+    """`--timeout` counts from the start of the command (`args.started`), so the whole run,
+    imports and parsing included, stays within it; `--memory-limit` is Z3's high
+    watermark (solvers stop with an exception instead of growing past it)."""
+    timeout = args.timeout
+    if timeout is not None and getattr(args, "started", None) is not None:
+        timeout = max(0.001, timeout - (time.monotonic() - args.started) - _RENDER_MARGIN)
+    if args.memory_limit is not None:
+        z3.set_param("memory_high_watermark_mb", args.memory_limit)
+    if args.jobs is None:
+        return api.verify_system(system, props, args.depth, timeout, args.seed, _progress(args.verbose),
+                                 engine=args.engine, max_k=args.max_k)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    label, results = api.verify_groups(args.spec, defines, args.scenario, [p.name for p in props], args.depth,
+                                       deadline, args.seed, args.engine, args.max_k, args.jobs, args.memory_limit)
+    return api.Run(system, results, args.depth, label, args.seed)
+
+
+_RENDER_MARGIN = 0.05  # seconds kept for decoding and printing after the deadline
+
+
+def _z3_message(exc: Exception) -> str:
+    value = getattr(exc, "value", exc)
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namespace) -> str:
+    system = run.system
+    scen = f", scenario {system.scenario}" if system.scenario else ""
+    lines = [f"zcheck {__version__}: model {system.model} ({args.spec}), engine {run.engine}, "
+             f"depth {run.depth}{scen}"]
+    if args.verbose:
+        lines.append(f"  seed {run.seed}, z3 {z3.get_version_string()}")
+    lines.append("")
+    width = max((len(r.name) for r in results), default=1)
+    for r in results:
+        lines.append(verdict_line(r.name, r.verdict, r.depth, r.detail, width))
+        cert = getattr(r.result, "certificate", None)
+        if cert and r.result.engine == "pdr":
+            lines.append(f"  {'':<12} {'':<{width}}  certificate: inductive invariant {cert[0]}")
+        elif cert:
+            rel = f" relative to {' && '.join(r.result.assumed)}" if r.result.assumed else ""
+            lines.append(f"  {'':<12} {'':<{width}}  certificate: {' && '.join(cert)} is {_inductive(r.result.detail)}{rel}")
+    for r in results:
+        if r.trace is not None:
+            lines.append("")
+            lines.extend(render_trace(system, r.trace))
+        if r.cti is not None:
+            lines.append("")
+            lines.extend(r.cti)
+    lines.append("")
+    lines.append(render_summary(results))
+    return "\n".join(lines) + "\n"
+
+
+def _json(run: api.Run, results: list[api.PropertyResult], args: argparse.Namespace) -> str:
+    chosen = next((r for r in results if r.trace is not None and r.verdict == "violated"), None)
+    chosen = chosen or next((r for r in results if r.trace is not None), None)
+    meta: dict[str, Any] = {
+        "source": os.path.basename(args.spec),
+        "description": f"zcheck {__version__} verify",
+        "zcheck": __version__,
+        "z3": z3.get_version_string(),
+        "seed": run.seed,
+        "engine": run.engine,
+        "depth": run.depth,
+        "property": chosen.name if chosen else None,
+        "verdict": chosen.verdict if chosen else ("holds" if all(r.verdict != "unknown" for r in results) else "unknown"),
+        "trace_depth": chosen.trace.length if chosen and chosen.trace else None,
+        "results": results_meta(results),
+    }
+    doc = trace_to_itf(run.system, chosen.trace if chosen else None, meta)
+    return dumps(doc)
+
+
+def _report(run: api.Run, results: list[api.PropertyResult], args: argparse.Namespace) -> str:
+    system = run.system
+    scen = f", scenario {system.scenario}" if system.scenario else ""
+    head = f"zcheck {__version__}: {args.spec}, engine {run.engine}, depth {run.depth}{scen}"
+    match args.format:
+        case "markdown":
+            from zcheck.counterexamples.render_markdown import render_markdown
+
+            return render_markdown(system, args.spec, results, head)
+        case "html":
+            from zcheck.counterexamples.render_html import render_html
+
+            return render_html(system, results, head)
+        case _:
+            from zcheck.counterexamples.render_sarif import render_sarif
+
+            return render_sarif(system, results)
+
+
+def replay(args: argparse.Namespace, defines: dict[str, str]) -> int:
+    """Exit 1: the saved trace is still a counterexample; 0: it is not; 2: bad input."""
+    from zcheck.counterexamples.replay import first_difference, itf_plan
+    from zcheck.counterexamples.replay import replay as run_replay
+    from zcheck.counterexamples.trace import Trace
+    from zcheck.system.evaluate import EvalError
+
+    system = api.build(args.spec, defines)
+    saved = itf_plan(system, args.trace, args.property)
+    prop = saved.prop
+    try:
+        out = run_replay(system, prop, saved.initial, saved.rigid, saved.planned)
+    except EvalError as exc:
+        print(f"UNKNOWN: the evaluator cannot decide `{prop.name}` on the replayed trace: {exc}")
+        return EXIT_UNKNOWN
+    n = len(saved.planned)
+    print(f"zcheck {__version__}: replay of {args.trace} ({n} steps) on model {system.model} ({args.spec})")
+    moved = first_difference(saved.saved, out.steps, saved.initial)
+    if moved is not None:
+        print(f"  note: state {moved[0]} differs from the saved trace (first in `{moved[1]}`)")
+    cover = prop.kind == "cover"
+    if out.still:
+        word = "STILL REACHED" if cover else "STILL VIOLATED"
+        print(f"{word}: `{prop.name}` {'holds' if cover else 'fails'} in "
+              f"{'step' if out.site else 'state'} {out.found_in} of the replayed trace")
+        verdict = "reached" if cover else "violated"
+        trace = Trace(prop.name, prop.kind, verdict, saved.initial, saved.rigid, out.steps, (), None,
+                      out.site.stmt.span if out.site else None)
+        print()
+        print("\n".join(render_trace(system, trace)))
+        return EXIT_VIOLATED
+    if out.blocked is not None:
+        step = out.steps[out.blocked - 1] if out.blocked <= len(out.steps) else None
+        name = step.transition if step else saved.planned[out.blocked - 1].transition.name
+        print(f"REFUTED: the trace is no longer a run of the model: step {out.blocked} ({name}) is not enabled"
+              f" ({out.blocked_why})")
+        return EXIT_OK
+    print(f"REFUTED: `{prop.name}` {'is not reached' if cover else 'holds'} in every state of the replayed trace")
+    return EXIT_OK
+
+
+def models(args: argparse.Namespace) -> int:
+    """List the bundled models: name and the summary line of its header."""
+    from zcheck.library import bundled_models
+
+    found = bundled_models()
+    if not found:
+        print("no bundled models in this installation")
+        return EXIT_OK
+    width = max(len(m.name) for m in found)
+    for m in found:
+        print(f"{m.name:<{width}}  {m.summary}" + (f"\n{'':<{width}}  {m.path}" if args.paths else ""))
+    return EXIT_OK
+
+
+def test(args: argparse.Namespace) -> int:
+    from zcheck.testing import collect, junit, run_file
+
+    files = collect(args.paths or ["models"])
+    outcomes, errors = [], []
+    for f in files:
+        got, errs = run_file(f)
+        for o in got:
+            status = "PASSED" if o.passed else "FAILED"
+            line = f"{o.file}::{o.name} {status}"
+            if not o.passed:
+                line += f" (got: {o.got})"
+            print(line)
+        for e in errs:
+            print(e)
+        outcomes += got
+        errors += errs
+    passed = sum(1 for o in outcomes if o.passed)
+    failed = len(outcomes) - passed
+    if args.junit:
+        with open(args.junit, "w", encoding="utf-8") as fh:
+            fh.write(junit(outcomes, errors))
+    summary = f"{passed} passed, {failed} failed"
+    if errors:
+        summary += f", {len(errors)} errors"
+    print(summary)
+    if errors:
+        return EXIT_USAGE if not outcomes else EXIT_VIOLATED
+    return EXIT_VIOLATED if failed else EXIT_OK
+
+
+def _inductive(detail: str) -> str:
+    k = detail.rsplit("=", 1)[-1].strip()
+    return "inductive" if k == "1" else f"{k}-inductive"

@@ -1,0 +1,49 @@
+"""Counterexamples: a counterexample to induction (CTI), shown as what it is.
+
+Input: a `Cti` from k-induction. Output: text lines presenting k+1 states that are NOT
+known to be reachable — the property is not inductive, which is not a bug — with the
+scalars of each state and the maps at the witness keys.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from zcheck.checker.encode import sort_of
+from zcheck.checker.kind import Cti
+from zcheck.counterexamples.decode import scalar
+from zcheck.counterexamples.values import key_text, scalar_text
+from zcheck.spec.types import IntT, MapT, RangeT
+
+
+def render_cti(cti: Cti) -> list[str]:
+    enc, model = cti.encoding, cti.model
+    out = [
+        f"{cti.prop}: not proved — counterexample to induction at k = {cti.k}",
+        "  not a real bug: the property is not inductive; add a lemma (`lemma NAME: EXPR`)",
+        "  that rules out these states, or raise --max-k. These states are NOT known to be reachable.",
+    ]
+    keys = [scalar(model, w.const, w.type) for w in cti.witnesses if isinstance(w.type, (IntT, RangeT))]
+    if cti.witnesses:
+        out.append("  witness: " + ", ".join(
+            f"{w.name} = {scalar_text(scalar(model, w.const, w.type), w.type)}" for w in cti.witnesses))
+    for i in range(cti.k + 1):
+        state = enc.state(i)
+        label = "arbitrary state" if i == 0 else f"after step {i}"
+        if i > 0:
+            idx = scalar(model, enc.act(i - 1), IntT())
+            label += f" ({enc.sys.transitions[int(idx)].name})"
+        out.append(f"  state {i} ({label})")
+        for v in enc.sys.vars:
+            if v.hidden:
+                continue
+            term = state[v.name]
+            if isinstance(v.type, MapT):
+                if sort_of(v.type.key) != z3.IntSort():
+                    continue
+                for key in keys:
+                    sel = term.read(z3.IntVal(key))  # type: ignore[attr-defined]
+                    out.append(f"    {v.name}[{key_text(key, v.type.key)}] = {scalar_text(scalar(model, sel, v.type.value), v.type.value)}")
+            else:
+                out.append(f"    {v.name} = {scalar_text(scalar(model, term, v.type), v.type)}")
+    return out

@@ -1,0 +1,175 @@
+"""Counterexamples: decode a Z3 model into a `Trace`, replaying it on the evaluator.
+
+Input: a `Violated` result (its `EncodedExecution`). Only the nondeterministic choices
+are read from the model — initial picks, the transition and parameters of each step,
+`any` picks, witnesses — and the states are recomputed by the concrete evaluator. Every
+recomputed state is then compared with the model's state (maps exactly, by a fresh
+solver query), every step must be enabled, and the property must fail on the evaluator.
+Any disagreement raises `ReplayError`: an internal error, never a result.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import z3
+
+from zcheck.checker.encode import Encoding, literal
+from zcheck.checker.maps import MapTerm
+from zcheck.checker.results import Violated
+from zcheck.counterexamples.explain import explain
+from zcheck.counterexamples.trace import Explanation, Trace, TraceStep
+from zcheck.counterexamples.values import key_text, scalar_text
+from zcheck.spec import typed as t
+from zcheck.spec.types import INT, BoolT, BvT, MapT, Type
+from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value
+from zcheck.system.ir import System, Transition
+from zcheck.system.pmap import PMap
+from zcheck.system.semantics import holds, initial, step
+
+
+class ReplayError(Exception):
+    """A counterexample that does not replay on the concrete evaluator (a zcheck bug)."""
+
+
+def scalar(model: z3.ModelRef, term: z3.ExprRef, typ: Type) -> int | bool:
+    v = model.eval(term, model_completion=True)
+    if isinstance(typ, BoolT):
+        return bool(z3.is_true(v))
+    if isinstance(typ, BvT):
+        return v.as_long()  # type: ignore[attr-defined,no-any-return]
+    return v.as_long()  # type: ignore[attr-defined,no-any-return]
+
+
+def _picker(model: z3.ModelRef, terms: Mapping[str, z3.ExprRef]):  # type: ignore[no-untyped-def]
+    def choose(s: t.SHavoc, env: Env) -> Value:
+        term = terms.get(s.choice)
+        if term is None:
+            raise ReplayError(f"no value in the model for pick `{s.choice}`")
+        return scalar(model, term, s.domain)
+
+    return choose
+
+
+def _step_picks(enc: Encoding, tr: Transition, k: int) -> dict[str, z3.ExprRef]:
+    picks: dict[str, z3.ExprRef] = {}
+
+    def visit(body: tuple[t.TStmt, ...]) -> None:
+        for s in body:
+            if isinstance(s, t.SHavoc):
+                picks[s.choice] = enc.pick(tr.name, s.choice, s.domain, k)
+            elif isinstance(s, t.SIf):
+                visit(s.then)
+                visit(s.else_)
+
+    visit(tr.body)
+    return picks
+
+
+def decode(v: Violated) -> Trace:
+    ex = v.execution
+    enc, model, sysm = ex.encoding, ex.model, ex.encoding.sys
+    start = initial(sysm, _picker(model, enc.init_picks))
+    if not start.ok:
+        raise ReplayError("the initial state of the counterexample violates an `assume` or `require` of init")
+    _same_state(enc, model, enc.state(0), start.state, 0)
+    state, steps, last = start.state, [], None
+    for k in range(ex.steps):
+        idx = scalar(model, enc.act(k), INT)
+        tr = sysm.transitions[int(idx)]
+        params = {name: scalar(model, enc.param(tr, name, typ, k), typ) for name, typ in tr.params}
+        out = step(sysm, tr, state, params, _picker(model, _step_picks(enc, tr, k)), start.rigid)
+        is_last_site = ex.where == "site" and k == ex.steps - 1
+        if not out.enabled and not is_last_site:
+            raise ReplayError(f"step {k + 1} ({tr.name}) is not enabled on the evaluator")
+        if not is_last_site:
+            _same_state(enc, model, enc.state(k + 1), out.state, k + 1)
+        last = out
+        shown = tuple((n, typ, params[n]) for n, typ in tr.params)
+        picks = tuple((name, value) for name, value in out.choices.items())
+        steps.append(TraceStep(k + 1, tr.name, shown, picks, tr.span, out.state))
+        state = out.state
+    return _finish(v, start.state, start.rigid, tuple(steps), last, start.outcome.asserts)
+
+
+def _finish(
+    v: Violated, init_state: dict[str, Value], rigid: dict[str, Value], steps: tuple[TraceStep, ...],
+    last: object, init_asserts: tuple[AssertOutcome, ...],
+) -> Trace:
+    ex, prop = v.execution, v.prop
+    model = ex.model
+    texts = ex.encoding.sys.sources.texts
+    wit_values = tuple((w.name, w.type, scalar(model, w.const, w.type)) for w in ex.witnesses)
+    final = steps[-1].state if steps else init_state
+    verdict = "reached" if prop.kind == "cover" else "violated"
+    if ex.where == "state":
+        assert prop.expr is not None
+        try:
+            value = holds(prop, final, rigid)
+        except EvalError as exc:
+            raise ReplayError(f"cannot evaluate `{prop.name}` on the final state: {exc}") from None
+        if value != (prop.kind == "cover"):
+            raise ReplayError(f"`{prop.name}` does not {'hold' if prop.kind == 'cover' else 'fail'} in the final state")
+        why = explain(prop.expr, Env(final, rigid=rigid), wit_values, prop.kind == "cover", texts)
+        return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, None)
+    outcomes = init_asserts if ex.where == "init-site" else getattr(last, "asserts", ())
+    failed = [a for a in outcomes if a.prop == prop.name and not a.ok]
+    if not failed:
+        raise ReplayError(f"no site of `{prop.name}` fails when the last step is replayed")
+    site = failed[0]
+    if prop.name.startswith("transitions("):
+        why = lifecycle_explanation(ex.encoding.sys, prop.name[len("transitions("):-1], site, wit_values,
+                                    steps[-1].transition if steps else "init")
+    else:
+        why = explain(site.stmt.cond, site.env, wit_values, False, texts)
+    return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, site.stmt.span)
+
+
+def _same_state(enc: Encoding, model: z3.ModelRef, terms: dict, state: dict[str, Value], k: int) -> None:  # type: ignore[type-arg]
+    for var in enc.sys.vars:
+        got = state[var.name]
+        if isinstance(var.type, MapT):
+            assert isinstance(got, PMap)
+            if not _same_map(enc, model, terms[var.name], got, var.type, var.name, k):
+                raise ReplayError(f"map `{var.name}` in state {k} differs between the solver and the evaluator")
+        elif scalar(model, terms[var.name], var.type) != got:
+            want = scalar(model, terms[var.name], var.type)
+            raise ReplayError(f"`{var.name}` in state {k}: solver {want}, evaluator {got}")
+
+
+def _same_map(enc: Encoding, model: z3.ModelRef, term: MapTerm, pmap: PMap, typ: MapT, name: str, k: int) -> bool:
+    """Exact comparison. Both maps are piecewise constant; every breakpoint of the
+    solver's map is one of the encoding's breakpoint terms for this state, and every
+    breakpoint of the evaluator's is in the PMap, so agreeing at all those points and
+    just left of them means agreeing everywhere."""
+    points = set(pmap.keys)
+    bps = enc.bps(k)
+    if bps is None or name not in bps:
+        return True
+    for b in bps[name]:
+        points.add(int(scalar(model, b, typ.key)))
+    probe = set(points) | {p - 1 for p in points} | {0}
+    for p in sorted(probe):
+        key = literal(p, typ.key)
+        if scalar(model, term.read(key), typ.value) != pmap.get(p):
+            return False
+    return True
+
+
+def lifecycle_explanation(sysm: System, var: str, site: AssertOutcome, witnesses: tuple, writer: str) -> Explanation:  # type: ignore[type-arg]
+    """`memmap[0x5]: UNINIT -> INIT` is not an edge the writer may take (and which it may)."""
+    block = next(b for b in sysm.lifecycles if b.var == var)
+    vtype = sysm.var(var).type
+    old, new = site.env.old[var], site.env.state[var]
+    if isinstance(vtype, MapT):
+        key = next((v for _, _, v in witnesses), None)
+        assert isinstance(old, PMap) and isinstance(new, PMap) and key is not None
+        a, b = old.get(int(key)), new.get(int(key))
+        where = f"{var}[{key_text(int(key), vtype.key)}]"
+        vt = vtype.value
+    else:
+        a, b, where, vt = old, new, var, vtype
+    name = next((tr.writer for tr in sysm.transitions if tr.name == writer), writer)
+    allowed = [f"{scalar_text(src, vt)} -> {scalar_text(dst, vt)}" for src, dst, ws in block.edges if name in ws]
+    text = f"{where}: {scalar_text(a, vt)} -> {scalar_text(b, vt)} is not an edge `{name}` may take"
+    return Explanation(text, (("allowed for it", ", ".join(allowed) or "none"),), block.span)

@@ -1,0 +1,180 @@
+"""Counterexamples: the self-contained HTML report (`zcheck verify --format html`).
+
+Input: the system and the run's results. Output: one HTML page with the content of the
+Markdown report plus, for every map over integers (pfns), an inline SVG timeline of the
+key space: one row per state (initial, then one per step), each exact range coloured by
+the map's value, the witness values marked. It loads nothing (no scripts, fonts or
+style sheets; a Content-Security-Policy forbids them) and every string that comes from
+the model — names, source lines, comments, values — goes through `html.escape`.
+
+The x axis is not to scale: every interval between two breakpoints (range ends of any
+state, and witnesses) gets the same width, so a 4 KiB range beside a 64 GiB one stays
+visible; the breakpoints are labelled in hex.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Sequence
+
+from zcheck.counterexamples.relevance import Relevance, analyse
+from zcheck.counterexamples.render_markdown import Row, property_source, report_rows, violation_lines
+from zcheck.counterexamples.render_text import VERDICT_WORDS, noun
+from zcheck.counterexamples.trace import Trace
+from zcheck.counterexamples.values import key_text, scalar_text
+from zcheck.spec.types import BoolT, IntT, MapT, RangeT
+from zcheck.system.ir import System
+from zcheck.system.pmap import PMap
+
+PALETTE = ("#e6e6e6", "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f")
+CELL, LABEL, ROW, TOP = 84, 190, 24, 34
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em; color: #222; max-width: 80em; }
+pre, code { font-family: monospace; background: #f5f5f5; }
+pre { padding: .6em; overflow-x: auto; white-space: pre-wrap; }
+table { border-collapse: collapse; margin: .5em 0 1em; }
+td, th { border: 1px solid #ccc; padding: .25em .5em; vertical-align: top; text-align: left; }
+tr.droppable { color: #888; }
+.badge { font-weight: bold; }
+.violated { color: #b00020; } .reached { color: #1a6b1a; }
+svg text { font-family: monospace; font-size: 11px; }
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def render_html(system: System, results: Sequence[object], header_line: str) -> str:
+    title = f"zcheck report: model {system.model}"
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+           f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
+           f"<h1>{escape(title)}</h1>", f"<p>{escape(header_line)}</p>", _verdicts(results)]
+    if system.header:
+        out += ["<h2>Kernel context</h2>", f"<pre>{escape(system.header)}</pre>"]
+    for r in results:
+        trace = getattr(r, "trace")
+        if trace is not None:
+            out.append(html_trace(system, trace))
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _verdicts(results: Sequence[object]) -> str:
+    rows = []
+    for r in results:
+        verdict, depth = getattr(r, "verdict"), getattr(r, "depth")
+        rows.append(f'<tr><td class="badge {escape(verdict)}">{escape(VERDICT_WORDS[verdict])}</td>'
+                    f"<td><code>{escape(getattr(r, 'name'))}</code></td><td>{'' if depth is None else depth}</td></tr>")
+    return "<table><tr><th>verdict</th><th>property</th><th>depth</th></tr>" + "".join(rows) + "</table>"
+
+
+def html_trace(system: System, trace: Trace, rel: Relevance | None = None) -> str:
+    rel = rel if rel is not None else analyse(system, trace)
+    where, src = property_source(system, trace)
+    rows = report_rows(system, trace, rel)
+    out = [f'<section class="trace" data-property="{escape(trace.prop)}">',
+           f'<h2><code>{escape(trace.prop)}</code>: <span class="badge {escape(trace.verdict)}">'
+           f"{escape(VERDICT_WORDS[trace.verdict])}</span> at depth {trace.length}</h2>",
+           f"<p>Property, at <code>{escape(where)}</code>:</p>", f"<pre>{escape(src)}</pre>",
+           f"<p><strong>Relevance:</strong> {escape(rel.summary(noun(trace)))}.</p>"]
+    if rel.unused:
+        out.append("<p>The property does not depend on "
+                   + ", ".join(f"<code>{escape(v)}</code>" for v in rel.unused) + ".</p>")
+    out += ["<h3>Steps</h3>", _step_table(rows)]
+    for var in system.vars:
+        if not var.hidden and isinstance(var.type, MapT) and isinstance(var.type.key, (IntT, RangeT)):
+            out += [f"<h3>Timeline of <code>{escape(var.name)}</code></h3>", timeline(trace, var.name, var.type, rows)]
+    out += ["<h3>Memory map after each step</h3>", _memory_table(rows)]
+    out += ["<h3>What is false</h3>", "<ul>"] + [f"<li><code>{escape(x)}</code></li>" for x in violation_lines(trace)]
+    out += ["</ul>", "</section>"]
+    return "\n".join(out)
+
+
+def _step_table(rows: list[Row]) -> str:
+    out = ['<table class="steps"><tr><th>step</th><th>action</th><th>source</th><th>changes</th><th>relevant</th></tr>']
+    for row in rows[1:]:
+        cls = "step relevant" if row.relevant else "step droppable"
+        changed = "<br>".join(f"<code>{escape(c)}</code>" for c in row.changes) or "(no change)"
+        out.append(f'<tr class="{cls}" data-step="{row.index}"><td>{row.index}</td><td><code>{escape(row.call)}</code></td>'
+                   f"<td><code>{escape(row.where)}</code><br><code>{escape(row.source)}</code></td><td>{changed}</td>"
+                   f"<td>{'yes' if row.relevant else 'no (can be dropped)'}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _memory_table(rows: list[Row]) -> str:
+    names = [n for n, _ in rows[0].memory]
+    out = ['<table class="memory"><tr><th>state</th>' + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"]
+    for row in rows:
+        label = "0 (initial)" if row.index == 0 else f"{row.index}: {row.call}"
+        cells = "".join(f"<td><code>{escape(v)}</code></td>" for _, v in row.memory)
+        out.append(f'<tr data-state="{row.index}"><td><code>{escape(label)}</code></td>{cells}</tr>')
+    out.append("</table>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the SVG timeline
+
+
+def timeline(trace: Trace, name: str, typ: MapT, rows: list[Row]) -> str:
+    maps = [trace.state(i)[name] for i in range(trace.length + 1)]
+    assert all(isinstance(m, PMap) for m in maps)
+    marks = [(w, int(v)) for w, wt, v in trace.witnesses if isinstance(wt, (IntT, RangeT)) and not isinstance(v, bool)]
+    points = sorted({k for m in maps for k in m.breakpoints()} | {v for _, v in marks})  # type: ignore[union-attr]
+    bounds: list[int | None] = [None, *points, None]
+    width = LABEL + CELL * (len(bounds) - 1) + 10
+    height = TOP + ROW * len(maps) + 46
+    out = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(f"timeline of {name}")}">']
+    for i, p in enumerate(points):
+        x = LABEL + CELL * (i + 1)
+        out.append(f'<line x1="{x}" y1="{TOP - 4}" x2="{x}" y2="{TOP + ROW * len(maps)}" stroke="#999" stroke-width="0.5"/>')
+        out.append(f'<text x="{x}" y="{TOP - 8}" text-anchor="middle">{escape(key_text(p, typ.key))}</text>')
+    for row, m in zip(rows, maps):
+        out.append(_row(row, m, bounds, typ))  # type: ignore[arg-type]
+    for wname, v in marks:
+        x = LABEL + CELL * (points.index(v) + 1)
+        label = f"{wname} = {key_text(v, typ.key)}"
+        out.append(f'<g class="witness"><line x1="{x}" y1="{TOP - 2}" x2="{x}" y2="{TOP + ROW * len(maps) + 4}" '
+                   f'stroke="#c00" stroke-width="2" stroke-dasharray="4 2"/><text x="{x + 3}" '
+                   f'y="{TOP + ROW * len(maps) + 16}" fill="#c00">{escape(label)}</text></g>')
+    out.append(_legend(maps, typ, TOP + ROW * len(maps) + 34))  # type: ignore[arg-type]
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _row(row: Row, m: PMap, bounds: list[int | None], typ: MapT) -> str:
+    y = TOP + ROW * row.index
+    label = "0 initial" if row.index == 0 else f"{row.index} {row.call.split('(')[0]}"
+    faded = "" if row.relevant else ' opacity="0.45"'
+    out = [f'<g class="row" data-step="{row.index}"{faded}>',
+           f'<text x="4" y="{y + ROW // 2 + 4}"><title>{escape(row.call)}</title>{escape(label)}'
+           f"{'' if row.relevant else ' (not needed)'}</text>"]
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        probe = lo if lo is not None else (hi - 1 if hi is not None else 0)
+        v = m.get(probe)
+        tip = f"[{key_text(lo, typ.key)}, {key_text(hi, typ.key, upper=True)}) {scalar_text(v, typ.value)}"
+        out.append(f'<rect x="{LABEL + CELL * i}" y="{y + 2}" width="{CELL}" height="{ROW - 4}" '
+                   f'fill="{_colour(v, typ)}"><title>{escape(tip)}</title></rect>')
+    out.append("</g>")
+    return "\n".join(out)
+
+
+def _colour(v: int | bool, typ: MapT) -> str:
+    if isinstance(typ.value, BoolT):
+        return PALETTE[1] if v else PALETTE[0]
+    return PALETTE[int(v) % len(PALETTE)]
+
+
+def _legend(maps: list[PMap], typ: MapT, y: int) -> str:
+    values = sorted({v for m in maps for v in m.vals}, key=int)
+    out, x = ['<g class="legend">'], LABEL
+    for v in values:
+        text = scalar_text(v, typ.value)
+        out.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{_colour(v, typ)}"/>'
+                   f'<text x="{x + 16}" y="{y}">{escape(text)}</text>')
+        x += 24 + 8 * len(text)
+    out.append("</g>")
+    return "\n".join(out)

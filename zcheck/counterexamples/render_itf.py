@@ -1,0 +1,100 @@
+"""Counterexamples: ITF (Informal Trace Format, Apalache ADR-015) JSON output.
+
+One trace object: `vars`, `states` (each with `#meta.index`, and from step 1 on the
+transition and its arguments), and a trace-level `#meta` recording the zcheck and Z3
+versions, seed, property, verdict, depth and every property's verdict. Integers are
+`{"#bigint": "..."}`, enum members are strings, maps are records
+`{"default": v, "segments": [{"lo": .., "hi": .., "value": ..}]}` listing the exact ranges.
+Constants are `params`, set in state 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from zcheck.counterexamples.trace import Trace
+from zcheck.spec.types import BoolT, EnumT, MapT, Type
+from zcheck.system.evaluate import Value
+from zcheck.system.ir import System
+from zcheck.system.pmap import PMap
+
+FORMAT_URL = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+
+
+def itf_scalar(v: int | bool, typ: Type) -> Any:
+    if isinstance(typ, BoolT):
+        return bool(v)
+    if isinstance(typ, EnumT):
+        return typ.members[int(v)]
+    return {"#bigint": str(int(v))}
+
+
+def itf_value(v: Value, typ: Type) -> Any:
+    if isinstance(typ, MapT):
+        assert isinstance(v, PMap)
+        default = v.vals[0]
+        segs = []
+        for lo, hi, val in v.segments():
+            if lo is None or hi is None:
+                if val == default:
+                    continue
+            elif val == default:
+                continue
+            seg: dict[str, Any] = {"value": itf_scalar(val, typ.value)}
+            if lo is not None:
+                seg["lo"] = itf_scalar(lo, typ.key)
+            if hi is not None:
+                seg["hi"] = itf_scalar(hi, typ.key)
+            segs.append(seg)
+        return {"default": itf_scalar(default, typ.value), "segments": segs}
+    assert not isinstance(v, PMap)
+    return itf_scalar(v, typ)
+
+
+def trace_to_itf(system: System, trace: Trace | None, meta: dict[str, Any]) -> dict[str, Any]:
+    vars_ = [v for v in system.vars if not v.hidden]
+    doc: dict[str, Any] = {
+        "#meta": {"format": "ITF", "format-description": FORMAT_URL, **meta},
+        "params": [c.name for c in system.consts],
+        "vars": [v.name for v in vars_],
+        "states": [],
+    }
+    if trace is None:
+        return doc
+    consts = {c.name: itf_scalar(c.value if c.value is not None else trace.rigid[c.name], c.type) for c in system.consts}
+    for i in range(trace.length + 1):
+        state = trace.state(i)
+        entry: dict[str, Any] = {"#meta": {"index": i}}
+        if i == 0:
+            entry.update(consts)
+        else:
+            step = trace.steps[i - 1]
+            entry["#meta"]["transition"] = step.transition
+            entry["#meta"]["args"] = {n: itf_scalar(v, t) for n, t, v in step.params}  # type: ignore[arg-type]
+        for v in vars_:
+            entry[v.name] = itf_value(state[v.name], v.type)
+        doc["states"].append(entry)
+    if trace.witnesses:
+        doc["#meta"]["witness"] = {n: itf_scalar(v, t) for n, t, v in trace.witnesses}  # type: ignore[arg-type]
+    return doc
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def results_meta(results: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for r in results:
+        entry = {"property": r.name, "kind": r.kind, "verdict": r.verdict, "depth": r.depth}
+        cert = getattr(r.result, "certificate", None)
+        if cert is not None:
+            entry["engine"] = r.result.engine
+            entry["proof"] = r.result.detail
+            entry["certificate"] = list(cert)
+            entry["lemmas"] = list(r.result.lemmas)
+            entry["assumed"] = list(r.result.assumed)
+            entry["certificate_rechecked"] = True
+        out.append(entry)
+    return out

@@ -1,0 +1,145 @@
+"""Counterexamples: the Markdown design-review report (`zcheck verify --format markdown`).
+
+Input: the system and the run's results (verdicts, decoded traces). Output: Markdown —
+the verdict table, then for each violation (or reached cover) the property with its
+source line, the model header's kernel context, a step table with the relevant steps
+marked, the memory map (every variable, maps as exact ranges) after each step, and what
+is false at the end. `report_rows` is shared with the HTML renderer. Deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from zcheck.counterexamples.relevance import Relevance, analyse
+from zcheck.counterexamples.render_text import VERDICT_WORDS, noun, source_line
+from zcheck.counterexamples.trace import Trace
+from zcheck.counterexamples.values import map_changes, value_text
+from zcheck.spec.types import MapT
+from zcheck.system.ir import System
+
+
+@dataclass(frozen=True)
+class Row:
+    """One state of the trace, as the reports show it (all texts are unescaped)."""
+
+    index: int  # 0 for the initial state
+    call: str  # "add_dev(start = 0x40000, ...)" or "initial"
+    where: str  # "file:line" of the transition, "" for state 0
+    source: str  # the transition's source line
+    changes: tuple[str, ...]
+    memory: tuple[tuple[str, str], ...]  # (variable, value) for every visible variable
+    relevant: bool
+
+
+def report_rows(system: System, trace: Trace, rel: Relevance) -> list[Row]:
+    types = {v.name: v.type for v in system.vars if not v.hidden}
+    memory0 = tuple((n, value_text(trace.initial[n], typ)) for n, typ in types.items())
+    rows = [Row(0, "initial", "", "", (), memory0, True)]
+    prev = trace.initial
+    for s in trace.steps:
+        args = ", ".join(f"{n} = {value_text(v, typ)}" for n, typ, v in s.params)
+        call = f"{s.transition}({args})" if s.params or "[" not in s.transition else s.transition
+        memory = tuple((n, value_text(s.state[n], typ)) for n, typ in types.items())
+        rows.append(Row(s.index, call, f"{s.span.file}:{s.span.line}", source_line(system, s.span.file, s.span.line),
+                        tuple(changes(prev, s.state, types)), memory, s.index not in rel.droppable))
+        prev = s.state
+    return rows
+
+
+def changes(old: dict, new: dict, types: dict) -> list[str]:  # type: ignore[type-arg]
+    out = []
+    for name, typ in types.items():
+        a, b = old[name], new[name]
+        if a == b:
+            continue
+        if isinstance(typ, MapT):
+            out += [f"{name}{rng}: {was} -> {now}" for rng, was, now in map_changes(a, b, typ)]
+        else:
+            out.append(f"{name}: {value_text(a, typ)} -> {value_text(b, typ)}")
+    return out
+
+
+def property_source(system: System, trace: Trace) -> tuple[str, str]:
+    """(`file:line`, the property's source line or a description of an implicit check)."""
+    prop = system.prop(trace.prop)
+    where = f"{prop.span.file}:{prop.span.line}"
+    src = source_line(system, prop.span.file, prop.span.line)
+    if prop.kind == "implicit" or not src:
+        src = prop.description or f"implicit check {trace.prop}"
+    return where, src
+
+
+def violation_lines(trace: Trace) -> list[str]:
+    where = f"in state {trace.length}" if trace.failing_span is None else f"in step {trace.length} at {trace.failing_span}"
+    line = f"{'witness' if trace.verdict == 'reached' else 'violation'} {where}"
+    if trace.witnesses:
+        line += ", with " + ", ".join(f"{n} = {value_text(v, typ)}" for n, typ, v in trace.witnesses)
+    out = [line]
+    ex = trace.explanation
+    if ex is not None and trace.verdict == "violated":
+        detail = f"false: {ex.text}"
+        if ex.values:
+            detail += "   where " + ", ".join(f"{k} = {v}" for k, v in ex.values)
+        out.append(detail)
+    return out
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks and table pipes in `text`."""
+    text = text.replace("|", "\\|").replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def _fenced(text: str, lang: str = "") -> list[str]:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + lang, text, fence]
+
+
+def render_markdown(system: System, spec: str, results: Sequence[object], header_line: str) -> str:
+    out = [f"# zcheck report: model `{system.model}`", "", header_line, "", "| verdict | property | depth |",
+           "| --- | --- | --- |"]
+    for r in results:
+        depth = "" if getattr(r, "depth") is None else str(getattr(r, "depth"))
+        out.append(f"| {VERDICT_WORDS[getattr(r, 'verdict')]} | {_code(getattr(r, 'name'))} | {depth} |")
+    if system.header:
+        out += ["", "## Kernel context", "", *_fenced(system.header, "text")]
+    for r in results:
+        trace = getattr(r, "trace")
+        if trace is not None:
+            out += [""] + markdown_trace(system, trace)
+    return "\n".join(out) + "\n"
+
+
+def markdown_trace(system: System, trace: Trace, rel: Relevance | None = None) -> list[str]:
+    rel = rel if rel is not None else analyse(system, trace)
+    where, src = property_source(system, trace)
+    out = [f"## {trace.prop}: {VERDICT_WORDS[trace.verdict]} at depth {trace.length}", "",
+           f"Property, at `{where}`:", "", *_fenced(src, "zdl"), ""]
+    if trace.rigid:
+        consts = ", ".join(f"{n} = {value_text(trace.rigid[n], typ)}" for n, typ in system.rigid)
+        out += [f"Constants chosen: {_code(consts)}", ""]
+    out += [f"**Relevance:** {rel.summary(noun(trace))}."]
+    if rel.unused:
+        out.append(f"The property does not depend on {', '.join(_code(v) for v in rel.unused)}.")
+    out += ["", "### Steps", "", "| step | action | source | changes | relevant |", "| --- | --- | --- | --- | --- |"]
+    rows = report_rows(system, trace, rel)
+    for row in rows[1:]:
+        mark = "**yes**" if row.relevant else "no (can be dropped)"
+        changed = "<br>".join(_code(c) for c in row.changes) or "(no change)"
+        out.append(f"| {row.index} | {_code(row.call)} | {_code(row.where)} {_code(row.source)} | {changed} | {mark} |")
+    out += ["", "### Memory map after each step", ""]
+    for row in rows:
+        title = "State 0 (initial)" if row.index == 0 else f"After step {row.index}: {_code(row.call)}"
+        out += [f"**{title}**" + ("" if row.relevant else " (step not needed)"), ""]
+        out += [f"- {_code(name)} = {_code(value)}" for name, value in row.memory]
+        out.append("")
+    out += ["### What is false", ""] + [f"- {_code(line)}" for line in violation_lines(trace)]
+    return out

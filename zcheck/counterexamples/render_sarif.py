@@ -1,0 +1,106 @@
+"""Counterexamples: SARIF 2.1.0 output (`zcheck verify --format sarif`).
+
+Input: the system and the run's results. Output: one SARIF log with one run: a rule per
+property checked (its kind and source line), a result per violated property located at
+the property (or the failing assert site), whose codeFlow has one threadFlow location
+per step at the `.zdl` line of the transition taken, with the step's call, the changed
+variables as `state`, and `importance` essential (relevant step) or unimportant.
+Deterministic: no timestamps, no absolute paths that the command line did not give.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from zcheck import __version__
+from zcheck.counterexamples.relevance import analyse
+from zcheck.counterexamples.render_markdown import property_source, report_rows, violation_lines
+from zcheck.counterexamples.trace import Trace
+from zcheck.diagnostics import Span
+from zcheck.system.ir import System
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def _uri(file: str) -> str:
+    path = Path(file)
+    return path.as_uri() if path.is_absolute() else path.as_posix()
+
+
+def _location(span: Span, message: str | None = None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"physicalLocation": {
+        "artifactLocation": {"uri": _uri(span.file)},
+        "region": {"startLine": max(span.line, 1), "startColumn": max(span.col, 1)},
+    }}
+    if message is not None:
+        loc["message"] = {"text": message}
+    return loc
+
+
+def render_sarif(system: System, results: Sequence[object]) -> str:
+    names = [getattr(r, "name") for r in results]
+    rules = [_rule(system, n) for n in names]
+    out = []
+    for r in results:
+        trace = getattr(r, "trace")
+        if trace is not None and getattr(r, "verdict") == "violated":
+            out.append(_result(system, trace, names.index(trace.prop)))
+    files = sorted({system.main_file} | {p.span.file for p in system.properties if p.span.file != "<command line>"})
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "zcheck", "version": __version__, "rules": rules}},
+            "artifacts": [{"location": {"uri": _uri(f)}} for f in files],
+            "results": out,
+            "properties": {"model": system.model},
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _rule(system: System, name: str) -> dict[str, Any]:
+    prop = system.prop(name)
+    src = (system.sources.line(prop.span.file, prop.span.line) or "").strip()
+    text = src if src and prop.kind != "implicit" else (prop.description or f"implicit check {name}")
+    return {
+        "id": name,
+        "name": name,
+        "shortDescription": {"text": f"{prop.kind} {name}"},
+        "fullDescription": {"text": text},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"kind": prop.kind},
+    }
+
+
+def _result(system: System, trace: Trace, rule_index: int) -> dict[str, Any]:
+    rel = analyse(system, trace)
+    prop = system.prop(trace.prop)
+    where, _ = property_source(system, trace)
+    at = trace.failing_span if trace.failing_span is not None else prop.span
+    lines = violation_lines(trace)
+    message = f"`{trace.prop}` is violated at depth {trace.length} ({'; '.join(lines)}); {rel.summary()}"
+    rows = report_rows(system, trace, rel)
+    steps = []
+    for row, step in zip(rows[1:], trace.steps):
+        loc: dict[str, Any] = {
+            "location": _location(step.span, f"step {row.index}: {row.call}"),
+            "executionOrder": row.index,
+            "importance": "essential" if row.relevant else "unimportant",
+        }
+        if row.changes:
+            loc["state"] = {c.split(":", 1)[0]: {"text": c.split(":", 1)[1].strip()} for c in row.changes}
+        steps.append(loc)
+    steps.append({"location": _location(at, lines[0]), "executionOrder": len(rows), "importance": "essential"})
+    return {
+        "ruleId": trace.prop,
+        "ruleIndex": rule_index,
+        "level": "error",
+        "message": {"text": message},
+        "locations": [_location(at)],
+        "codeFlows": [{"message": {"text": f"a shortest trace to the violation ({where})"},
+                       "threadFlows": [{"locations": steps}]}],
+        "properties": {"depth": trace.length, "relevantSteps": list(rel.relevant), "unusedVariables": list(rel.unused)},
+    }

@@ -1,0 +1,125 @@
+"""Counterexamples: the plain-text report (the default output of `zcheck verify`).
+
+Input: the run's results (verdicts and decoded traces) and the system. Output: text for
+people — one line per property, then for each violation its trace: step number, the
+transition and its arguments, the source line, only the variables that changed (pfns in
+hex, maps as exact ranges), and what is false at the end. Deterministic: no timings.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from zcheck.counterexamples.relevance import Relevance, analyse
+from zcheck.counterexamples.trace import Trace
+from zcheck.counterexamples.values import map_changes, value_text
+from zcheck.spec.types import MapT
+from zcheck.system.ir import System
+
+VERDICT_WORDS = {
+    "violated": "VIOLATED", "holds": "HOLDS", "reached": "REACHED", "not_reached": "NOT REACHED",
+    "proved": "PROVED", "unreachable": "UNREACHABLE", "unknown": "UNKNOWN",
+}
+
+
+def verdict_line(name: str, verdict: str, depth: int | None, detail: str, width: int) -> str:
+    word = VERDICT_WORDS[verdict]
+    match verdict:
+        case "violated" | "reached":
+            where = f"at depth {depth}"
+        case "holds":
+            where = f"up to depth {depth} (bounded, not a proof)"
+        case "not_reached":
+            where = f"up to depth {depth}"
+        case "proved" | "unreachable":
+            where = detail
+        case _:
+            where = detail
+    return f"  {word:<12} {name:<{width}}  {where}".rstrip()
+
+
+def source_line(system: System, file: str, line: int) -> str:
+    text = system.sources.line(file, line)
+    return text.strip() if text else ""
+
+
+def render_trace(system: System, trace: Trace, rel: Relevance | None = None) -> list[str]:
+    rel = rel if rel is not None else analyse(system, trace)
+    types = {v.name: v.type for v in system.vars if not v.hidden}
+    prop = system.prop(trace.prop)
+    out = [f"{trace.prop}: {VERDICT_WORDS[trace.verdict]} at depth {trace.length}"]
+    where = f"{prop.span.file}:{prop.span.line}"
+    head = {"invariant": "invariant", "cover": "cover", "lemma": "lemma"}.get(prop.kind, "check")
+    src = source_line(system, prop.span.file, prop.span.line)
+    out.append(f"  {where}: {src}" if src and prop.kind != "implicit" else f"  {head} {trace.prop} ({where})")
+    if trace.rigid:
+        consts = ", ".join(f"{n} = {value_text(v, t)}" for (n, t) in system.rigid for v in [trace.rigid[n]])
+        out.append(f"  constants: {consts}")
+    out.append("")
+    out.append("  state 0 (initial)")
+    width = max((len(n) for n in types), default=1)
+    for name, typ in types.items():
+        out.append(f"    {name:<{width}} = {value_text(trace.initial[name], typ)}")
+    prev = trace.initial
+    for s in trace.steps:
+        args = ", ".join(f"{n} = {value_text(v, t)}" for n, t, v in s.params)
+        call = f"{s.transition}({args})" if s.params or "[" not in s.transition else s.transition
+        loc = f"{s.span.file}:{s.span.line}"
+        mark = f"    (not needed: the trace without it is still a {noun(trace)})" if s.index in rel.droppable else ""
+        out.append(f"  step {s.index}  {call}    [{loc}]{mark}")
+        picks = [(n, v) for n, v in s.picks if not n.startswith("scenario")]
+        if picks:
+            out.append("    picks: " + ", ".join(f"{n.split('#')[0]} = {v}" for n, v in picks))
+        changed = _changes(prev, s.state, types)
+        out.extend(f"    {c}" for c in changed) if changed else out.append("    (no change)")
+        prev = s.state
+    out.append("")
+    out.extend(_violation(trace))
+    out.append(f"  relevance: {rel.summary(noun(trace))}")
+    if rel.unused:
+        out.append(f"  `{trace.prop}` does not depend on: {', '.join(rel.unused)}")
+    return out
+
+
+def noun(trace: Trace) -> str:
+    return "witness" if trace.verdict == "reached" else "counterexample"
+
+
+def _changes(old: dict, new: dict, types: dict) -> list[str]:  # type: ignore[type-arg]
+    lines = []
+    for name, typ in types.items():
+        a, b = old[name], new[name]
+        if a == b:
+            continue
+        if isinstance(typ, MapT):
+            for rng, was, now in map_changes(a, b, typ):
+                lines.append(f"{name}{rng}: {was} -> {now}")
+        else:
+            lines.append(f"{name}: {value_text(a, typ)} -> {value_text(b, typ)}")
+    return lines
+
+
+def _violation(trace: Trace) -> list[str]:
+    out = []
+    where = f"in state {trace.length}" if trace.failing_span is None else f"in step {trace.length} at {trace.failing_span}"
+    word = "witness" if trace.verdict == "reached" else "violation"
+    line = f"  {word} {where}"
+    if trace.witnesses:
+        line += ", with " + ", ".join(f"{n} = {value_text(v, t)}" for n, t, v in trace.witnesses)
+    out.append(line)
+    ex = trace.explanation
+    if ex is not None and trace.verdict == "violated":
+        detail = f"    false: {ex.text}"
+        if ex.values:
+            detail += "   where " + ", ".join(f"{k} = {v}" for k, v in ex.values)
+        out.append(detail)
+    return out
+
+
+def render_summary(results: Sequence[object]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        v = getattr(r, "verdict")
+        counts[v] = counts.get(v, 0) + 1
+    order = ["violated", "reached", "holds", "not_reached", "proved", "unreachable", "unknown"]
+    return ", ".join(f"{counts[v]} {VERDICT_WORDS[v].lower()}" for v in order if v in counts)

@@ -1,0 +1,53 @@
+"""Counterexamples: the decoded trace, as plain Python data.
+
+Produced by `decode.decode` (from a Z3 model, after replay on the concrete evaluator)
+or by the simulator; consumed by the renderers. Values are bool, int or `PMap`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zcheck.diagnostics import Span
+from zcheck.spec.types import Type
+from zcheck.system.evaluate import Value
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    index: int  # 1-based step number
+    transition: str  # "add_dev", "walker[1].read"
+    params: tuple[tuple[str, Type, Value], ...]
+    picks: tuple[tuple[str, Value], ...]
+    span: Span
+    state: dict[str, Value]  # the state after the step
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the property is false: the smallest false sub-formula and its operands."""
+
+    text: str  # source text of the sub-formula
+    values: tuple[tuple[str, str], ...]  # (operand text, rendered value)
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Trace:
+    prop: str
+    kind: str  # property kind
+    verdict: str  # "violated" | "reached"
+    initial: dict[str, Value]
+    rigid: dict[str, Value]
+    steps: tuple[TraceStep, ...]
+    witnesses: tuple[tuple[str, Type, Value], ...]
+    explanation: Explanation | None
+    failing_span: Span | None  # the assert site, for asserts
+    relevant: tuple[int, ...] = ()  # step numbers that matter (see minimise)
+
+    @property
+    def length(self) -> int:
+        return len(self.steps)
+
+    def state(self, i: int) -> dict[str, Value]:
+        return self.initial if i == 0 else self.steps[i - 1].state

@@ -1,0 +1,445 @@
+"""Front end: the untyped ZDL syntax tree, as produced by the parser.
+
+Every node is a frozen dataclass; its `span` takes no part in equality, so two trees
+parsed from differently formatted text compare equal (used by the `fmt` round trip).
+Unions are closed: code that walks them ends with `assert_never`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from zcheck.diagnostics import NO_SPAN, Span
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class TypeName:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TypeRange:
+    lo: "Expr"
+    hi: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TypeMap:
+    key: "TypeExpr"
+    value: "TypeExpr"
+    span: Span = _span()
+
+
+TypeExpr = Union[TypeName, TypeRange, TypeMap]
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class IntLit:
+    value: int
+    text: str = field(default="", compare=False)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple["Expr", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Index:
+    base: "Expr"
+    index: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "!", "-", "~"
+    operand: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # "<->", "->", "||", "&&", "==", ..., "+", "<<", "&", ...
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IfExpr:
+    cond: "Expr"
+    then: "Expr"
+    else_: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InRange:
+    elem: "Expr"
+    lo: "Expr"
+    hi: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binder:
+    name: str
+    type: TypeExpr | None  # None: `forall x in lo .. hi` (type from the bounds)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quant:
+    kind: str  # "forall" | "exists"
+    binders: tuple[Binder, ...]
+    lo: "Expr | None"  # bounds of `forall x in lo .. hi`
+    hi: "Expr | None"
+    body: "Expr"
+    span: Span = _span()
+
+
+Expr = Union[IntLit, BoolLit, Name, Call, Index, Unary, Binary, IfExpr, InRange, Quant]
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class LvVar:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LvElem:
+    name: str
+    index: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LvSlice:
+    name: str
+    lo: Expr
+    hi: Expr
+    span: Span = _span()
+
+
+LValue = Union[LvVar, LvElem, LvSlice]
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: LValue
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class HavocType:
+    target: LValue
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class HavocRange:
+    target: LValue
+    lo: Expr
+    hi: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class If:
+    cond: Expr
+    then: tuple["Stmt", ...]
+    else_: tuple["Stmt", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Let:
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Require:
+    cond: Expr
+    keyword: str = field(default="require", compare=False)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Assert:
+    name: str | None
+    cond: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Goto:
+    label: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Done:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Acquire:
+    lock: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Release:
+    lock: str
+    span: Span = _span()
+
+
+Stmt = Union[Assign, HavocType, HavocRange, If, Let, Require, Assert, Goto, Done, Acquire, Release]
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ModelDecl:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ImportDecl:
+    path: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ConstDecl:
+    name: str
+    type: TypeExpr
+    value: Expr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TypeDecl:
+    name: str
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EnumDecl:
+    name: str
+    members: tuple[str, ...]
+    member_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class VarDecl:
+    name: str
+    type: TypeExpr
+    init: Expr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class FnDecl:
+    name: str
+    params: tuple[Param, ...]
+    ret: TypeExpr
+    body: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AssumeDecl:
+    cond: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InitDecl:
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ActionDecl:
+    name: str
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PropertyDecl:
+    kind: str  # "invariant" | "cover" | "lemma"
+    name: str
+    expr: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Writer:
+    name: str  # action name, or process name when `step` is set
+    step: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TransFlag:
+    kind: str  # "set" | "clear"
+    writers: tuple[Writer, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TransEdge:
+    src: str
+    dst: str
+    writers: tuple[Writer, ...]
+    span: Span = _span()
+
+
+TransEntry = Union[TransFlag, TransEdge]
+
+
+@dataclass(frozen=True)
+class TransitionsDecl:
+    var: str
+    entries: tuple[TransEntry, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StepDecl:
+    label: str
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ProcessDecl:
+    name: str
+    count: Expr | None
+    params: tuple[Param, ...]
+    locals: tuple[VarDecl, ...]
+    steps: tuple[StepDecl, ...]
+    loop: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LockDecl:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScenCall:
+    """`act(a, _, c)`: a global action with some arguments fixed (None = `_`)."""
+
+    action: str
+    args: tuple[Expr | None, ...] | None  # None: bare name, any arguments
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScenStep:
+    """`proc[i].step` (index None when written `proc.step`)."""
+
+    process: str
+    index: int | None
+    step: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScenGap:
+    span: Span = _span()
+
+
+ScenItem = Union[ScenCall, ScenStep, ScenGap]
+
+
+@dataclass(frozen=True)
+class ScenarioDecl:
+    name: str
+    items: tuple[ScenItem, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Override:
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CheckDecl:
+    target: str  # property name, "*" for all
+    overrides: tuple[Override, ...]
+    scenario: str | None
+    depth: int | None
+    engine: str | None
+    expect: str  # holds | proved | violated | reached | unreachable
+    at: int | None
+    span: Span = _span()
+
+
+Decl = Union[
+    ModelDecl, ImportDecl, ConstDecl, TypeDecl, EnumDecl, VarDecl, FnDecl, AssumeDecl,
+    InitDecl, ActionDecl, PropertyDecl, TransitionsDecl, ProcessDecl, LockDecl,
+    ScenarioDecl, CheckDecl,
+]
+
+
+@dataclass(frozen=True)
+class Module:
+    """One parsed file."""
+
+    file: str
+    decls: tuple[Decl, ...]

@@ -1,0 +1,672 @@
+"""Front end: name resolution and type checking, `ast.Module`s → `CheckedSpec`.
+
+Input: the parsed modules of a model (main file first, then its imports) and the `-D`
+overrides. Output: a `CheckedSpec` whose expressions are typed trees (`spec.typed`),
+or a `DiagnosticError` with every problem found (one per statement at most).
+Concrete constants are evaluated here, so `-D` changes ranges and folded literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, NoReturn
+
+from zcheck.diagnostics import Diagnostic, Sources, Span
+from zcheck.spec import ast, ops
+from zcheck.spec import typed as t
+from zcheck.spec.types import (
+    BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, compatible, is_intlike, is_scalar,
+)
+
+MAX_BV_WIDTH = 4096
+
+
+class _Bad(Exception):
+    """Abandon the current statement or declaration; the diagnostic is already recorded."""
+
+
+@dataclass
+class _Scope:
+    """Names visible inside one body: params, lets, bound variables, process locals."""
+
+    names: dict[str, t.TExpr] = field(default_factory=dict)
+    writable: dict[str, str] = field(default_factory=dict)  # local name → state var name
+    where: str = "expression"  # "action NAME", "process P step S", "init", "property"
+    proc: str | None = None
+
+    def child(self) -> "_Scope":
+        return _Scope(dict(self.names), dict(self.writable), self.where, self.proc)
+
+
+class Checker:
+    """Holds the global tables while checking one model. Not shared between runs."""
+
+    def __init__(self, modules: list[ast.Module], overrides: dict[str, ast.Expr], sources: Sources):
+        self.modules = modules
+        self.overrides = overrides
+        self.sources = sources
+        self.diags: list[Diagnostic] = []
+        self.decl_of: dict[str, tuple[str, ast.Decl | None, Span]] = {}  # name → (role, decl, span)
+        self.types: dict[str, Type] = {}
+        self.enum_of_member: dict[str, EnumT] = {}
+        self.const_values: dict[str, int | bool | None] = {}
+        self.const_types: dict[str, Type] = {}
+        self.const_state: dict[str, str] = {}  # "busy" | "done"
+        self.var_types: dict[str, Type] = {}
+        self.fns: dict[str, ast.FnDecl] = {}
+        self.fn_state: dict[str, str] = {}
+        self.fn_checked: dict[str, tuple[tuple[tuple[str, Type], ...], Type, t.TExpr]] = {}
+        self.counter = 0
+        self.actions: dict[str, ast.ActionDecl] = {}
+        self.locks: list[str] = []
+        self.processes: dict[str, ast.ProcessDecl] = {}
+
+    # ------------------------------------------------------------ reporting
+
+    def err(self, code: str, msg: str, span: Span, notes: tuple[str, ...] = ()) -> NoReturn:
+        self.diags.append(Diagnostic(code, msg, span, notes=notes))
+        raise _Bad()
+
+    def guard(self, fn: Callable[[], object]) -> object:
+        try:
+            return fn()
+        except _Bad:
+            return None
+
+    def fresh(self, base: str) -> str:
+        self.counter += 1
+        return f"{base}#{self.counter}"
+
+    # ------------------------------------------------------------ declarations
+
+    def declare(self, name: str, role: str, decl: ast.Decl | None, span: Span) -> None:
+        if name in self.decl_of:
+            prev = self.decl_of[name][2]
+            self.diags.append(
+                Diagnostic("ZC202", f"`{name}` is already declared (as a {self.decl_of[name][0]})", span,
+                           notes=(f"first declared at {prev}",))
+            )
+            return
+        self.decl_of[name] = (role, decl, span)
+
+    def collect(self) -> None:
+        models = [d for m in self.modules for d in m.decls if isinstance(d, ast.ModelDecl)]
+        for extra in models[1:]:
+            if extra.span.file == models[0].span.file:
+                self.diags.append(Diagnostic("ZC202", "at most one `model` declaration per file", extra.span))
+        for m in self.modules:
+            for d in m.decls:
+                self.collect_decl(d)
+
+    def collect_decl(self, d: ast.Decl) -> None:
+        match d:
+            case ast.ConstDecl(name=name):
+                self.declare(name, "constant", d, d.span)
+            case ast.TypeDecl(name=name):
+                self.declare(name, "type", d, d.span)
+            case ast.EnumDecl(name=name, members=members):
+                self.declare(name, "type", d, d.span)
+                enum = EnumT(name, members)
+                seen: set[str] = set()
+                for member, mspan in zip(members, d.member_spans or [d.span] * len(members)):
+                    if member in seen:
+                        self.diags.append(Diagnostic("ZC202", f"enum member `{member}` listed twice", mspan))
+                        continue
+                    seen.add(member)
+                    self.declare(member, "enum member", d, mspan)
+                    self.enum_of_member.setdefault(member, enum)
+                self.types[name] = enum
+            case ast.VarDecl(name=name):
+                self.declare(name, "variable", d, d.span)
+            case ast.FnDecl(name=name):
+                self.declare(name, "function", d, d.span)
+                self.fns.setdefault(name, d)
+            case ast.ActionDecl(name=name):
+                self.declare(name, "action", d, d.span)
+                self.actions.setdefault(name, d)
+            case ast.PropertyDecl(name=name, kind=kind):
+                self.declare(name, kind, d, d.span)
+            case ast.LockDecl(name=name):
+                self.declare(name, "lock", d, d.span)
+                self.locks.append(name)
+            case ast.ProcessDecl(name=name):
+                self.declare(name, "process", d, d.span)
+                self.processes.setdefault(name, d)
+            case ast.ScenarioDecl(name=name):
+                self.declare(name, "scenario", d, d.span)
+            case (ast.ModelDecl() | ast.ImportDecl() | ast.AssumeDecl() | ast.InitDecl()
+                  | ast.TransitionsDecl() | ast.CheckDecl()):
+                pass
+
+    # ------------------------------------------------------------ types
+
+    def resolve_type(self, te: ast.TypeExpr, seen: frozenset[str] = frozenset()) -> Type:
+        match te:
+            case ast.TypeName(name=name):
+                return self.named_type(name, te.span, seen)
+            case ast.TypeMap(key=key, value=value):
+                kt = self.resolve_type(key, seen)
+                vt = self.resolve_type(value, seen)
+                if not is_scalar(kt) or not is_scalar(vt):
+                    self.err("ZC302", "map keys and values must be scalar types (no maps of maps)", te.span)
+                return MapT(kt, vt)
+            case ast.TypeRange(lo=lo, hi=hi):
+                lo_v = self.const_int(lo)
+                hi_v = self.const_int(hi)
+                if hi_v <= lo_v:
+                    self.err("ZC302", f"empty range type {lo_v} .. {hi_v} (ranges are half-open)", te.span)
+                return RangeT(lo_v, hi_v)
+
+    def named_type(self, name: str, span: Span, seen: frozenset[str]) -> Type:
+        if name == "int":
+            return INT
+        if name == "bool":
+            return BOOL
+        if name.startswith("bv") and name[2:].isdigit():
+            width = int(name[2:])
+            if not 1 <= width <= MAX_BV_WIDTH:
+                self.err("ZC302", f"bit-vector width must be 1..{MAX_BV_WIDTH}", span)
+            return BvT(width)
+        if name in self.types:
+            return self.types[name]
+        entry = self.decl_of.get(name)
+        if entry is None:
+            self.err("ZC201", f"unknown type `{name}`", span)
+        role, decl, _ = entry
+        if not isinstance(decl, ast.TypeDecl) or role != "type":
+            self.err("ZC203", f"`{name}` is a {role}, not a type", span)
+        if name in seen:
+            self.err("ZC306", f"type alias `{name}` refers to itself", span)
+        resolved = self.resolve_type(decl.type, seen | {name})
+        if isinstance(resolved, IntT):
+            resolved = IntT(hint=name)
+        self.types[name] = resolved
+        return resolved
+
+    # ------------------------------------------------------------ constants
+
+    def const_value(self, name: str, span: Span) -> tuple[Type, int | bool | None]:
+        state = self.const_state.get(name)
+        if state == "done":
+            return self.const_types[name], self.const_values[name]
+        if state == "busy":
+            self.err("ZC306", f"constant `{name}` is defined in terms of itself", span)
+        decl = self.decl_of[name][1]
+        assert isinstance(decl, ast.ConstDecl)
+        self.const_state[name] = "busy"
+        try:
+            typ = self.resolve_type(decl.type)
+            if isinstance(typ, MapT):
+                self.err("ZC302", "a constant must have a scalar type", decl.type.span)
+            value_expr = self.overrides.get(name, decl.value)
+            value: int | bool | None = None
+            if value_expr is not None:
+                texpr = self.expr(value_expr, _Scope(where="constant"))
+                if name in self.overrides and not compatible(typ, texpr.type) and not (
+                    isinstance(typ, BvT) and isinstance(texpr, t.Lit) and isinstance(texpr.type, IntT)
+                ):
+                    self.err("ZC401", f"-D {name}: `{name}` has type {typ}, the value has type {texpr.type}",
+                             Span("<command line>", 1, 1, 1, 1))
+                self.expect_type(typ, texpr, value_expr.span, f"constant `{name}`")
+                value = self.fold(texpr, value_expr.span)
+                if isinstance(typ, RangeT) and not typ.lo <= int(value) < typ.hi:
+                    self.err("ZC301", f"value {value} of `{name}` is outside {typ}", value_expr.span)
+                if isinstance(typ, BvT):
+                    value = int(value) % (1 << typ.width)
+        except _Bad:
+            self.const_state[name] = "done"
+            self.const_types[name] = INT
+            self.const_values[name] = 0
+            raise
+        self.const_state[name] = "done"
+        self.const_types[name] = typ
+        self.const_values[name] = value
+        return typ, value
+
+    def fold(self, e: t.TExpr, span: Span) -> int | bool:
+        """Evaluate a closed typed expression (constants only) to a value."""
+        match e:
+            case t.Lit(value=v):
+                return v
+            case t.Unop(op=op, arg=a, type=typ):
+                return ops.unop(op, self.fold(a, span), typ)
+            case t.Binop(op=op, left=a, right=b):
+                return ops.binop(op, self.fold(a, span), self.fold(b, span), a.type)
+            case t.Ite(cond=c, then=a, else_=b):
+                return self.fold(a, span) if self.fold(c, span) else self.fold(b, span)
+            case t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound() | t.Read() | t.Quant():
+                self.err("ZC304", "a constant expression is required here (no variables or symbolic constants)", span)
+
+    def const_int(self, e: ast.Expr) -> int:
+        texpr = self.expr(e, _Scope(where="constant"))
+        if not is_intlike(texpr.type):
+            self.err("ZC301", f"expected an integer constant, found {texpr.type}", e.span)
+        return int(self.fold(texpr, e.span))
+
+    # ------------------------------------------------------------ expressions
+
+    def expect_type(self, want: Type, got: t.TExpr, span: Span, what: str) -> t.TExpr:
+        if isinstance(want, BvT) and isinstance(got, t.Lit) and isinstance(got.type, IntT):
+            return t.Lit(int(got.value) % (1 << want.width), want, got.span)
+        if not compatible(want, got.type):
+            self.err("ZC301", f"{what} has type {want}, but the value has type {got.type}", span)
+        return got
+
+    def expr(self, e: ast.Expr, scope: _Scope) -> t.TExpr:
+        match e:
+            case ast.IntLit(value=v):
+                return t.Lit(v, INT, e.span)
+            case ast.BoolLit(value=v):
+                return t.Lit(v, BOOL, e.span)
+            case ast.Name(id=name):
+                return self.name(name, e.span, scope)
+            case ast.Call():
+                return self.call(e, scope)
+            case ast.Index(base=base, index=index):
+                return self.index(e, base, index, scope)
+            case ast.Unary(op=op, operand=operand):
+                return self.unary(e, op, self.expr(operand, scope))
+            case ast.Binary(op=op, left=left, right=right):
+                return self.binary(e, op, self.expr(left, scope), self.expr(right, scope))
+            case ast.IfExpr(cond=c, then=a, else_=b):
+                return self.ite(e.span, self.cond(c, scope, "`if` condition"), self.expr(a, scope), self.expr(b, scope))
+            case ast.InRange(elem=elem, lo=lo, hi=hi):
+                x = self.intlike(elem, scope)
+                lo_t, hi_t = self.intlike(lo, scope), self.intlike(hi, scope)
+                return self.between(x, lo_t, hi_t, e.span)
+            case ast.Quant():
+                return self.quant(e, scope)
+
+    def name(self, name: str, span: Span, scope: _Scope) -> t.TExpr:
+        if name in scope.names:
+            found = scope.names[name]
+            return _respan(found, span)
+        entry = self.decl_of.get(name)
+        if entry is None:
+            self.err("ZC201", f"unknown name `{name}`", span, _suggest(name, list(self.decl_of) + list(scope.names)))
+        role = entry[0]
+        if role == "constant":
+            typ, value = self.const_value(name, span)
+            if value is None:
+                return t.Const(name, typ, span)
+            return t.Lit(value, typ, span)
+        if role == "enum member":
+            enum = self.enum_of_member[name]
+            return t.Lit(enum.members.index(name), enum, span)
+        if role == "variable":
+            if scope.where == "constant":  # before var_type: `type t = v .. 4; var v: t` would recurse
+                self.err("ZC304", "a constant expression is required here (no variables or symbolic constants)", span)
+            return t.Var(name, self.var_type(name), span)
+        if role == "lock":
+            return t.Var(name, INT, span)
+        self.err("ZC203", f"`{name}` is a {role}, not a value", span)
+
+    def var_type(self, name: str) -> Type:
+        if name not in self.var_types:
+            decl = self.decl_of[name][1]
+            assert isinstance(decl, ast.VarDecl)
+            try:
+                self.var_types[name] = self.resolve_type(decl.type)
+            except _Bad:
+                self.var_types[name] = INT
+                raise
+        return self.var_types[name]
+
+    def intlike(self, e: ast.Expr, scope: _Scope) -> t.TExpr:
+        x = self.expr(e, scope)
+        if not is_intlike(x.type) and not isinstance(x.type, BvT):
+            self.err("ZC301", f"expected an integer, found {x.type}", e.span)
+        return x
+
+    def cond(self, e: ast.Expr, scope: _Scope, what: str) -> t.TExpr:
+        x = self.expr(e, scope)
+        if not isinstance(x.type, BoolT):
+            self.err("ZC301", f"{what} must be bool, found {x.type}", e.span)
+        return x
+
+    def between(self, x: t.TExpr, lo: t.TExpr, hi: t.TExpr, span: Span) -> t.TExpr:
+        x, lo = self.unify(x, lo, span)
+        x, hi = self.unify(x, hi, span)
+        return t.Binop("and", t.Binop("le", lo, x, BOOL, span), t.Binop("lt", x, hi, BOOL, span), BOOL, span)
+
+    def unify(self, a: t.TExpr, b: t.TExpr, span: Span) -> tuple[t.TExpr, t.TExpr]:
+        """Make two operands comparable: int literals adapt to a bit-vector partner."""
+        if isinstance(a.type, BvT) and isinstance(b, t.Lit) and isinstance(b.type, IntT):
+            return a, t.Lit(int(b.value) % (1 << a.type.width), a.type, b.span)
+        if isinstance(b.type, BvT) and isinstance(a, t.Lit) and isinstance(a.type, IntT):
+            return t.Lit(int(a.value) % (1 << b.type.width), b.type, a.span), b
+        if is_intlike(a.type) and is_intlike(b.type):
+            return a, b
+        if a.type != b.type:
+            self.err("ZC301", f"operands have different types: {a.type} and {b.type}", span)
+        return a, b
+
+    def call(self, e: ast.Call, scope: _Scope) -> t.TExpr:
+        if e.func in ("min", "max") and e.func not in self.fns:
+            if len(e.args) != 2:
+                self.err("ZC204", f"`{e.func}` takes 2 arguments, got {len(e.args)}", e.span)
+            a, b = self.unify(self.intlike(e.args[0], scope), self.intlike(e.args[1], scope), e.span)
+            op = "le" if e.func == "min" else "ge"
+            if isinstance(a.type, BvT):
+                typ: Type = a.type
+            else:
+                typ = a.type if a.type == b.type else INT
+            return t.Ite(t.Binop(op, a, b, BOOL, e.span), a, b, typ, e.span)
+        if e.func == "signed" and e.func not in self.fns:
+            if len(e.args) != 1:
+                self.err("ZC204", "`signed` takes 1 argument", e.span)
+            x = self.expr(e.args[0], scope)
+            if not isinstance(x.type, BvT):
+                self.err("ZC301", "`signed` applies to bit-vectors", e.span)
+            return t.Unop("signed", x, x.type, e.span)
+        if e.func not in self.fns:
+            entry = self.decl_of.get(e.func)
+            if entry is None:
+                self.err("ZC201", f"unknown function `{e.func}`", e.span, _suggest(e.func, list(self.fns)))
+            self.err("ZC203", f"`{e.func}` is a {entry[0]}, not a function", e.span)
+        params, ret, body = self.fn(e.func, e.span)
+        if len(e.args) != len(params):
+            self.err("ZC204", f"`{e.func}` takes {len(params)} arguments, got {len(e.args)}", e.span)
+        mapping: dict[str, t.TExpr] = {}
+        for (pname, ptype), arg in zip(params, e.args):
+            targ = self.expect_type(ptype, self.expr(arg, scope), arg.span, f"argument `{pname}` of `{e.func}`")
+            mapping[pname] = targ
+        return _respan(self.subst(body, mapping), e.span)
+
+    def fn(self, name: str, span: Span) -> tuple[tuple[tuple[str, Type], ...], Type, t.TExpr]:
+        if name in self.fn_checked:
+            return self.fn_checked[name]
+        if self.fn_state.get(name) == "busy":
+            self.err("ZC306", f"function `{name}` calls itself (ZDL functions are not recursive)", span)
+        if self.fn_state.get(name) == "bad":
+            raise _Bad()
+        decl = self.fns[name]
+        self.fn_state[name] = "busy"
+        try:
+            scope = _Scope(where=f"function {name}")
+            params: list[tuple[str, Type]] = []
+            for p in decl.params:
+                if p.name in scope.names:
+                    self.err("ZC202", f"parameter `{p.name}` listed twice", p.span)
+                ptype = self.resolve_type(p.type)
+                uname = f"fn:{name}.{p.name}"
+                scope.names[p.name] = t.Local(uname, ptype, p.span)
+                params.append((uname, ptype))
+            ret = self.resolve_type(decl.ret)
+            body = self.expect_type(ret, self.expr(decl.body, scope), decl.body.span, f"result of `{name}`")
+        except _Bad:
+            self.fn_state[name] = "bad"
+            raise
+        self.fn_state[name] = "done"
+        self.fn_checked[name] = (tuple(params), ret, body)
+        return self.fn_checked[name]
+
+    def subst(self, e: t.TExpr, mapping: dict[str, t.TExpr]) -> t.TExpr:
+        return substitute(e, lambda node: mapping.get(node.name) if isinstance(node, t.Local) else None)
+
+    def index(self, e: ast.Index, base: ast.Expr, index: ast.Expr, scope: _Scope) -> t.TExpr:
+        m = self.expr(base, scope)
+        if not isinstance(m.type, MapT):
+            self.err("ZC301", f"only maps can be indexed; this has type {m.type}", base.span)
+        i = self.expect_type(m.type.key, self.expr(index, scope), index.span, "the map index")
+        return t.Read(m, i, m.type.value, e.span)
+
+    def unary(self, e: ast.Unary, op: str, a: t.TExpr) -> t.TExpr:
+        if op == "!":
+            if not isinstance(a.type, BoolT):
+                self.err("ZC301", f"`!` needs a bool, found {a.type}", e.span)
+            return t.Unop("not", a, BOOL, e.span)
+        if op == "-":
+            if isinstance(a, t.Lit) and isinstance(a.type, IntT):
+                return t.Lit(-int(a.value), INT, e.span)
+            if not is_intlike(a.type) and not isinstance(a.type, BvT):
+                self.err("ZC301", f"`-` needs a number, found {a.type}", e.span)
+            return t.Unop("neg", a, a.type if isinstance(a.type, BvT) else INT, e.span)
+        if not isinstance(a.type, BvT):
+            self.err("ZC301", f"`~` needs a bit-vector, found {a.type}", e.span)
+        return t.Unop("bvnot", a, a.type, e.span)
+
+    def binary(self, e: ast.Binary, op: str, a: t.TExpr, b: t.TExpr) -> t.TExpr:
+        span = e.span
+        if op in _LOGIC:
+            for side, x in (("left", a), ("right", b)):
+                if not isinstance(x.type, BoolT):
+                    self.err("ZC301", f"the {side} side of `{op}` must be bool, found {x.type}", span)
+            return t.Binop(_LOGIC[op], a, b, BOOL, span)
+        if op in _CMP:
+            signed = _is_signed(a) or _is_signed(b)
+            a, b = self.unify(_unsigned(a), _unsigned(b), span)
+            if isinstance(a.type, MapT):
+                self.err("ZC301", "maps cannot be compared", span)
+            if op not in ("==", "!=") and not (is_intlike(a.type) or isinstance(a.type, BvT)):
+                self.err("ZC301", f"`{op}` needs numbers, found {a.type}", span)
+            name = _CMP[op]
+            if signed and name in ("lt", "le", "gt", "ge"):
+                name = "s" + name
+            return t.Binop(name, a, b, BOOL, span)
+        a, b = self.unify(a, b, span)
+        if not (is_intlike(a.type) or isinstance(a.type, BvT)):
+            self.err("ZC301", f"`{op}` needs numbers, found {a.type}", span)
+        name = _ARITH[op]
+        if name in ("band", "bor", "bxor") and not isinstance(a.type, BvT):
+            return self.int_bits(name, a, b, span)
+        if name in ("div", "mod") and isinstance(b, t.Lit) and int(b.value) == 0:
+            self.err("ZC305", f"`{op}` by the constant 0", span)
+        if name in ("shl", "shr") and not isinstance(a.type, BvT):
+            if not isinstance(b, t.Lit) or int(b.value) < 0 or int(b.value) > 4096:
+                self.err("ZC304", "an int can only be shifted by a constant amount 0..4096 (use bvN)", span)
+        typ = a.type if isinstance(a.type, BvT) else INT
+        result = t.Binop(name, a, b, typ, span)
+        if isinstance(a, t.Lit) and isinstance(b, t.Lit):
+            return t.Lit(self.fold(result, span), typ, span)
+        return result
+
+    def int_bits(self, name: str, a: t.TExpr, b: t.TExpr, span: Span) -> t.TExpr:
+        if isinstance(a, t.Lit) and isinstance(b, t.Lit):
+            x, y = int(a.value), int(b.value)
+            value = {"band": x & y, "bor": x | y, "bxor": x ^ y}[name]
+            return t.Lit(value, INT, span)
+        self.err("ZC301", "bitwise operators need bit-vectors (bvN) unless both sides are constants", span)
+
+    def ite(self, span: Span, c: t.TExpr, a: t.TExpr, b: t.TExpr) -> t.TExpr:
+        a, b = self.unify(a, b, span)
+        typ = a.type if a.type == b.type else INT
+        return t.Ite(c, a, b, typ, span)
+
+    def quant(self, e: ast.Quant, scope: _Scope) -> t.TExpr:
+        inner = scope.child()
+        binders: list[tuple[str, Type, t.TExpr | None]] = []
+        for b in e.binders:
+            if b.type is None:
+                assert e.lo is not None and e.hi is not None
+                lo, hi = self.intlike(e.lo, scope), self.intlike(e.hi, scope)
+                btype: Type = lo.type if isinstance(lo.type, BvT) else INT
+                var = t.Bound(self.fresh(b.name), btype, b.span)
+                guard: t.TExpr | None = self.between(var, lo, hi, e.span)
+            else:
+                btype = self.resolve_type(b.type)
+                if isinstance(btype, MapT):
+                    self.err("ZC302", "quantified variables must have a scalar type", b.span)
+                var = t.Bound(self.fresh(b.name), btype, b.span)
+                guard = self.domain(var)
+            inner.names[b.name] = var
+            binders.append((var.name, btype, guard))
+        body = self.cond(e.body, inner, "a quantifier body")
+        for name, btype, guard in reversed(binders):
+            if guard is not None:
+                op = "implies" if e.kind == "forall" else "and"
+                body = t.Binop(op, guard, body, BOOL, e.span)
+            body = t.Quant(e.kind, name, btype, body, BOOL, e.span)
+        return body
+
+    def domain(self, var: t.TExpr) -> t.TExpr | None:
+        """The range restriction of a variable of a range or enum type (None if none)."""
+        typ = var.type
+        if isinstance(typ, RangeT):
+            return self.between(var, t.Lit(typ.lo, INT), t.Lit(typ.hi, INT), var.span)
+        if isinstance(typ, EnumT):
+            return t.Binop("and", t.Binop("le", t.Lit(0, INT), var, BOOL),
+                           t.Binop("lt", var, t.Lit(len(typ.members), INT), BOOL), BOOL, var.span)
+        return None
+
+    # ------------------------------------------------------------ statements
+
+    def body(self, stmts: tuple[ast.Stmt, ...], scope: _Scope) -> tuple[t.TStmt, ...]:
+        out: list[t.TStmt] = []
+        for s in stmts:
+            try:
+                out.extend(self.stmt(s, scope))
+            except _Bad:
+                continue
+        return tuple(out)
+
+    def stmt(self, s: ast.Stmt, scope: _Scope) -> list[t.TStmt]:
+        match s:
+            case ast.Assign(target=target, value=value):
+                return [self.assign(target, value, scope, s.span)]
+            case ast.HavocType(target=target, type=typ):
+                name, index, vtype = self.lvalue_target(target, scope)
+                dom = self.resolve_type(typ)
+                if not compatible(vtype, dom):
+                    self.err("ZC301", f"`any {dom}` cannot be stored in a {vtype}", s.span)
+                return [t.SHavoc(name, index, dom, None, None, self.fresh("any"), s.span)]
+            case ast.HavocRange(target=target, lo=lo, hi=hi):
+                name, index, vtype = self.lvalue_target(target, scope)
+                lo_t, hi_t = self.intlike(lo, scope), self.intlike(hi, scope)
+                if not is_intlike(vtype):
+                    self.err("ZC301", f"`any in lo .. hi` needs an integer target, found {vtype}", s.span)
+                return [t.SHavoc(name, index, INT, lo_t, hi_t, self.fresh("any"), s.span)]
+            case ast.If(cond=c, then=then, else_=else_):
+                cond = self.cond(c, scope, "`if` condition")
+                return [t.SIf(cond, self.body(then, scope.child()), self.body(else_, scope.child()), s.span)]
+            case ast.Let(name=name, value=value):
+                v = self.expr(value, scope)
+                if isinstance(v.type, MapT):
+                    self.err("ZC501", "`let` of a whole map is not supported", s.span)
+                uname = self.fresh(f"let:{name}")
+                scope.names[name] = t.Local(uname, v.type, s.span)
+                return [t.SLet(uname, v, s.span)]
+            case ast.Require(cond=c):
+                return [t.SRequire(self.cond(c, scope, f"`{s.keyword}`"), s.span)]
+            case ast.Assert(name=name, cond=c):
+                prop = name or f"{scope.where.split()[-1]}.assert@{s.span.line}"
+                if name is not None:
+                    self.declare(name, "assertion", None, s.span)
+                return [t.SAssert(prop, self.cond(c, scope, "`assert`"), s.span)]
+            case ast.Goto(label=label):
+                self.need_process(scope, "goto", s.span)
+                return [t.SGoto(label, s.span)]
+            case ast.Done():
+                self.need_process(scope, "done", s.span)
+                return [t.SDone(s.span)]
+            case ast.Acquire(lock=lock) | ast.Release(lock=lock):
+                if lock not in self.locks:
+                    self.err("ZC201", f"unknown lock `{lock}`", s.span, _suggest(lock, self.locks))
+                if isinstance(s, ast.Acquire):
+                    return [t.SAcquire(lock, s.span)]
+                return [t.SRelease(lock, s.span)]
+
+    def need_process(self, scope: _Scope, what: str, span: Span) -> None:
+        if scope.proc is None:
+            self.err("ZC501", f"`{what}` is only allowed in a process step", span)
+
+    def lvalue_target(self, target: ast.LValue, scope: _Scope) -> tuple[str, t.TExpr | None, Type]:
+        name = target.name
+        var_name = self.writable_var(name, target.span, scope)
+        vtype = self.var_type(var_name) if var_name in self.var_types or var_name in self.decl_of else scope.names[name].type
+        match target:
+            case ast.LvVar():
+                return var_name, None, vtype
+            case ast.LvElem(index=index):
+                if not isinstance(vtype, MapT):
+                    self.err("ZC301", f"`{name}` is not a map", target.span)
+                idx = self.expect_type(vtype.key, self.expr(index, scope), index.span, "the map index")
+                return var_name, idx, vtype.value
+            case ast.LvSlice():
+                self.err("ZC501", "`any` cannot fill a range; assign an element or the whole variable", target.span)
+
+    def writable_var(self, name: str, span: Span, scope: _Scope) -> str:
+        if name in scope.writable:
+            return scope.writable[name]
+        if name in scope.names:
+            self.err("ZC303", f"`{name}` is a parameter or local, not a state variable; it cannot be assigned", span)
+        entry = self.decl_of.get(name)
+        if entry is None:
+            self.err("ZC201", f"unknown variable `{name}`", span, _suggest(name, list(self.var_types) + list(self.decl_of)))
+        if entry[0] != "variable":
+            self.err("ZC303", f"`{name}` is a {entry[0]}; only state variables can be assigned", span)
+        self.var_type(name)
+        return name
+
+    def assign(self, target: ast.LValue, value: ast.Expr, scope: _Scope, span: Span) -> t.TStmt:
+        var_name = self.writable_var(target.name, target.span, scope)
+        vtype = self.var_types.get(var_name) or scope.names[target.name].type
+        match target:
+            case ast.LvVar():
+                v = self.expect_type(vtype, self.expr(value, scope), value.span, f"`{target.name}`")
+                return t.SAssign(var_name, v, span)
+            case ast.LvElem(index=index):
+                if not isinstance(vtype, MapT):
+                    self.err("ZC301", f"`{target.name}` is not a map", target.span)
+                idx = self.expect_type(vtype.key, self.expr(index, scope), index.span, "the map index")
+                v = self.expect_type(vtype.value, self.expr(value, scope), value.span, f"an element of `{target.name}`")
+                return t.SStore(var_name, idx, v, span)
+            case ast.LvSlice(lo=lo, hi=hi):
+                if not isinstance(vtype, MapT):
+                    self.err("ZC301", f"`{target.name}` is not a map", target.span)
+                lo_t = self.expect_type(vtype.key, self.intlike(lo, scope), lo.span, "the range start")
+                hi_t = self.expect_type(vtype.key, self.intlike(hi, scope), hi.span, "the range end")
+                v = self.expect_type(vtype.value, self.expr(value, scope), value.span, f"an element of `{target.name}`")
+                return t.SFill(var_name, lo_t, hi_t, v, span)
+
+
+_LOGIC = {"&&": "and", "||": "or", "->": "implies", "<->": "iff"}
+_CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_ARITH = {
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod",
+    "&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "shr",
+}
+
+
+def _is_signed(e: t.TExpr) -> bool:
+    return isinstance(e, t.Unop) and e.op == "signed"
+
+
+def _unsigned(e: t.TExpr) -> t.TExpr:
+    return e.arg if isinstance(e, t.Unop) and e.op == "signed" else e
+
+
+def _respan(e: t.TExpr, span: Span) -> t.TExpr:
+    """The same node with the use site's span (for diagnostics and explanations)."""
+    import dataclasses
+
+    return dataclasses.replace(e, span=span)
+
+
+def _suggest(name: str, candidates: list[str]) -> tuple[str, ...]:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1)
+    return (f"did you mean `{close[0]}`?",) if close else ()
+
+
+def substitute(e: t.TExpr, fn: Callable[[t.TExpr], t.TExpr | None]) -> t.TExpr:
+    """Rebuild `e`, replacing every node for which `fn` returns a replacement."""
+    import dataclasses
+
+    repl = fn(e)
+    if repl is not None:
+        return repl
+    match e:
+        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound():
+            return e
+        case t.Read(map=m, index=i):
+            return dataclasses.replace(e, map=substitute(m, fn), index=substitute(i, fn))
+        case t.Unop(arg=a):
+            return dataclasses.replace(e, arg=substitute(a, fn))
+        case t.Binop(left=a, right=b):
+            return dataclasses.replace(e, left=substitute(a, fn), right=substitute(b, fn))
+        case t.Ite(cond=c, then=a, else_=b):
+            return dataclasses.replace(e, cond=substitute(c, fn), then=substitute(a, fn), else_=substitute(b, fn))
+        case t.Quant(body=body):
+            return dataclasses.replace(e, body=substitute(body, fn))

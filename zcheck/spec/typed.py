@@ -1,0 +1,233 @@
+"""Front end: the typed, name-resolved tree produced by the type checker.
+
+Every expression carries its type. Names are resolved to their role (state variable,
+symbolic constant, parameter, `let` local, quantifier-bound variable); concrete
+constants are folded into literals, `fn` calls are inlined, `min`/`max` become `Ite`.
+Bound variables have unique names (`p#3`) so inlining never captures.
+The system stage and the checker consume this tree; it never changes after checking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from zcheck.diagnostics import NO_SPAN, Span
+from zcheck.spec.types import Type
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: int | bool  # enum members: their index
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Var:
+    """A state variable (post-state of the statements executed so far)."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Old:
+    """A state variable's value in the pre-state of the current step."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Const:
+    """A symbolic constant (declared without a value)."""
+
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Local:
+    name: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Bound:
+    name: str  # unique: "p#3"; display with display_name()
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Read:
+    map: "TExpr"
+    index: "TExpr"
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unop:
+    op: str  # "not" | "neg" | "bvnot"
+    arg: "TExpr"
+    type: Type
+    span: Span = _span()
+
+
+# Binary operators: logic: and or implies iff; comparison: eq ne lt le gt ge
+# (slt sle sgt sge: signed bit-vector); arithmetic: add sub mul div mod;
+# bits: band bor bxor shl shr.
+LOGIC_OPS = frozenset({"and", "or", "implies", "iff"})
+CMP_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "slt", "sle", "sgt", "sge"})
+ARITH_OPS = frozenset({"add", "sub", "mul", "div", "mod"})
+BIT_OPS = frozenset({"band", "bor", "bxor", "shl", "shr"})
+
+
+@dataclass(frozen=True)
+class Binop:
+    op: str
+    left: "TExpr"
+    right: "TExpr"
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: "TExpr"
+    then: "TExpr"
+    else_: "TExpr"
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quant:
+    """One binder. Domain restrictions (range types, `in lo .. hi`) are in the body."""
+
+    kind: str  # "forall" | "exists"
+    var: str
+    var_type: Type
+    body: "TExpr"
+    type: Type
+    span: Span = _span()
+
+
+TExpr = Union[Lit, Var, Old, Const, Param, Local, Bound, Read, Unop, Binop, Ite, Quant]
+
+
+def display_name(name: str) -> str:
+    return name.split("#", 1)[0]
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class SAssign:
+    var: str
+    value: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SStore:
+    var: str
+    index: TExpr
+    value: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SFill:
+    """`m[lo .. hi] := value`."""
+
+    var: str
+    lo: TExpr
+    hi: TExpr
+    value: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SHavoc:
+    """`x := any T` / `m[i] := any T` / `... := any in lo .. hi`; `choice` names the pick."""
+
+    var: str
+    index: TExpr | None
+    domain: Type
+    lo: TExpr | None
+    hi: TExpr | None
+    choice: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SIf:
+    cond: TExpr
+    then: tuple["TStmt", ...]
+    else_: tuple["TStmt", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SLet:
+    name: str
+    value: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SRequire:
+    cond: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SAssert:
+    prop: str  # the property this site belongs to
+    cond: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SGoto:
+    label: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SDone:
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SAcquire:
+    lock: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SRelease:
+    lock: str
+    span: Span = _span()
+
+
+TStmt = Union[SAssign, SStore, SFill, SHavoc, SIf, SLet, SRequire, SAssert, SGoto, SDone, SAcquire, SRelease]

@@ -1,0 +1,157 @@
+"""Top level: `zcheck test` — run the `check ... expect ...` directives of models.
+
+Input: files and folders of `.zdl` models. Output: one line per directive (PASSED or
+FAILED with the verdict obtained), a summary `N passed, M failed`, optional JUnit XML.
+Directives with the same constants, scenario, depth and engine share one run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from zcheck import api
+from zcheck.diagnostics import DiagnosticError, render
+from zcheck.spec import ast
+from zcheck.spec.frontend import check_file
+
+DEFAULT_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Outcome:
+    file: str
+    check: ast.CheckDecl
+    passed: bool
+    got: str
+    seconds: float
+
+    @property
+    def name(self) -> str:
+        c = self.check
+        parts = [f"check {c.target}"]
+        if c.overrides:
+            parts.append("with " + ", ".join(f"{o.name} = {_expr_text(o.value)}" for o in c.overrides))
+        if c.scenario:
+            parts.append(f"under {c.scenario}")
+        if c.depth is not None:
+            parts.append(f"depth {c.depth}")
+        if c.engine:
+            parts.append(f"engine {c.engine}")
+        parts.append(f"expect {c.expect}" + (f" at {c.at}" if c.at is not None else ""))
+        return " ".join(parts)
+
+
+def _expr_text(e: ast.Expr) -> str:
+    match e:
+        case ast.IntLit(value=v, text=text):
+            return text or str(v)
+        case ast.BoolLit(value=v):
+            return "true" if v else "false"
+        case ast.Name(id=i):
+            return i
+        case _:
+            return "..."
+
+
+def collect(paths: list[str]) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d != "common")  # imported vocabulary, not models
+                files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".zdl")]
+        else:
+            files.append(p)
+    return files
+
+
+def _group_key(c: ast.CheckDecl) -> tuple:  # type: ignore[type-arg]
+    return (tuple((o.name, repr(o.value)) for o in c.overrides), c.scenario, c.depth, c.at, c.engine,
+            c.expect in ("violated", "reached"))
+
+
+def run_file(path: str) -> tuple[list[Outcome], list[str]]:
+    """Run every directive of one file; returns outcomes and error texts."""
+    try:
+        checked = check_file(path)
+    except DiagnosticError as exc:
+        return [], [render(d) for d in exc.diagnostics]
+    groups: dict[tuple, list[ast.CheckDecl]] = {}  # type: ignore[type-arg]
+    for c in checked.checks:
+        groups.setdefault(_group_key(c), []).append(c)
+    outcomes: list[Outcome] = []
+    errors: list[str] = []
+    for checks in groups.values():
+        try:
+            outcomes += _run_group(path, checks)
+        except DiagnosticError as exc:
+            errors += [render(d) for d in exc.diagnostics]
+    order = {id(c): i for i, c in enumerate(checked.checks)}
+    outcomes.sort(key=lambda o: order[id(o.check)])
+    return outcomes, errors
+
+
+def _run_group(path: str, checks: list[ast.CheckDecl]) -> list[Outcome]:
+    first = checks[0]
+    start = time.monotonic()
+    system = api.build(path, scenario=first.scenario, expr_overrides={o.name: o.value for o in first.overrides})
+    names = set()
+    for c in checks:
+        names |= set(_targets(system, c))
+    depth = first.depth if first.depth is not None else max(DEFAULT_DEPTH, first.at or 0)
+    engine = first.engine or ("bmc" if first.expect in ("violated", "reached") else "auto")
+    props = [p for p in system.properties if p.name in names]
+    if engine != "bmc":
+        props += [p for p in system.properties if p.kind == "lemma" and p.name not in names]
+    run = api.verify_system(system, props, depth, engine=engine)
+    by_name = {r.name: r for r in run.results}
+    seconds = time.monotonic() - start
+    return [_judge(path, c, [by_name[n] for n in _targets(system, c)], seconds) for c in checks]
+
+
+def _targets(system, c: ast.CheckDecl) -> list[str]:  # type: ignore[no-untyped-def]
+    if c.target == "*":
+        want_cover = c.expect in ("reached", "unreachable")
+        return [p.name for p in system.properties if (p.kind == "cover") == want_cover]
+    names = [p.name for p in system.properties]
+    if c.target not in names:
+        from zcheck.diagnostics import Diagnostic
+
+        raise DiagnosticError([Diagnostic("ZC504", f"`check {c.target}`: no such property in the model", c.span)])
+    return [c.target]
+
+
+def _judge(path: str, c: ast.CheckDecl, results: list[api.PropertyResult], seconds: float) -> Outcome:
+    got = ", ".join(f"{r.name} {r.verdict}" + (f" at {r.depth}" if r.verdict in ("violated", "reached") else "")
+                    for r in results)
+    ok = bool(results)
+    for r in results:
+        match c.expect:
+            case "holds":
+                ok &= r.verdict in ("holds", "proved") and not r.error
+            case "proved":
+                ok &= r.verdict == "proved"
+            case "violated" | "reached":
+                ok &= r.verdict == c.expect and not r.error and (c.at is None or r.depth == c.at)
+            case "unreachable":
+                ok &= r.verdict == "unreachable"
+    return Outcome(path, c, ok, got, seconds)
+
+
+def junit(outcomes: list[Outcome], errors: list[str]) -> str:
+    from xml.sax.saxutils import quoteattr, escape
+
+    fails = sum(1 for o in outcomes if not o.passed)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f'<testsuite name="zcheck" tests="{len(outcomes) + len(errors)}" failures="{fails}" errors="{len(errors)}">']
+    for o in outcomes:
+        lines.append(f'  <testcase classname={quoteattr(o.file)} name={quoteattr(o.name)} time="{o.seconds:.3f}">')
+        if not o.passed:
+            lines.append(f'    <failure message={quoteattr("got: " + o.got)}/>')
+        lines.append("  </testcase>")
+    for e in errors:
+        lines.append(f'  <testcase classname="zcheck" name="model error"><error>{escape(e)}</error></testcase>')
+    lines.append("</testsuite>")
+    return "\n".join(lines) + "\n"
