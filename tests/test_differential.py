@@ -244,7 +244,21 @@ QUANTIFIED_REQUIRE = Model(
     props=(),
 )
 
+# Regression: two quantifiers binding the same name in one property shared one witness
+# constant, so `(exists j0 :: m0[j0] == 0) && (exists j0 :: m0[j0] != 0)` asked a single
+# key to be both 0 and not 0. BMC answered HOLDS and k-induction PROVED a property that
+# a0(0) violates in one step.
+SHADOWED_BINDERS = Model(
+    vars=(VarDecl("m0", TMap(2, TRange(2)), 1),),
+    init=(),
+    actions=(Action("a0", ("i", 2), (Store("m0", n("i"), n("i")),)),),
+    props=(Prop("invariant", "inv0", Not(Bin(
+        "&&", Quant("exists", "j0", 2, Bin("==", Read("m0", n("j0")), lit(0, TRange(2)))),
+        Quant("exists", "j0", 2, Bin("!=", Read("m0", n("j0")), lit(0, TRange(2))))))),),
+)
+
 HAND = {
+    "shadowed_binders": (SHADOWED_BINDERS, {"inv0": 1}),
     "finding1_require_after_assert": (REQUIRE_AFTER_ASSERT, {"as0": 3}),
     "finding4_quantified_require": (QUANTIFIED_REQUIRE, {"as0": 1}),
     "counter": (COUNTER, {"inv0": 3, "cov0": 2}),

@@ -267,13 +267,21 @@ def _bv(op: str, x: Term, y: Term, width: int) -> Term:
 def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term, list[Witness]]:
     """not e (or e when negate=False) with outermost existentials replaced by constants.
 
-    The constants are named `TAG!x` and returned as witnesses of the violation."""
+    The constants are named `TAG!x` and returned as witnesses of the violation. Two
+    quantifiers may bind the same name (`(exists j :: a) && (exists j :: b)`, or one
+    `fn` inlined twice): each gets its own constant (`TAG!j`, `TAG!j#2`), since one
+    constant for both would ask a single key to witness both bodies and could hide a
+    violation."""
     witnesses: list[Witness] = []
+    used: dict[str, int] = {}
 
     def go(x: t.TExpr, neg: bool, c: Ctx) -> Term:
         match x:
             case t.Quant(kind=kind, var=var, var_type=vt, body=body) if (kind == "forall") == neg:
-                const = z3.Const(f"{tag}!{t.display_name(var)}", sort_of(vt))
+                shown = t.display_name(var)
+                used[shown] = used.get(shown, 0) + 1
+                suffix = "" if used[shown] == 1 else f"#{used[shown]}"
+                const = z3.Const(f"{tag}!{shown}{suffix}", sort_of(vt))
                 witnesses.append(Witness(t.display_name(var), vt, const))
                 inner = c.copy()
                 inner.bound[var] = const
