@@ -112,3 +112,21 @@ def test_pdr_certificate_recheck_rejects_a_wrong_invariant() -> None:
     system = build(str(PROOFS / "planted_counter.zdl"), {"BUG_AT": "2"})
     (prop,) = [p for p in system.properties if p.name == "never_broken"]
     assert not recheck(system, prop, z3.BoolVal(True))
+
+
+def test_cti_cell_left_open_by_a_quantifier_is_shown_as_unknown() -> None:
+    """A CTI whose map was written under a guard Z3 kept quantified cannot be evaluated
+    cell by cell; rendering it showed a traceback (found by the differential scan)."""
+    import z3
+
+    from zcheck.counterexamples.cti import _shown
+    from zcheck.spec.types import IntT
+
+    x, j = z3.Int("x"), z3.Int("j")
+    s = z3.Solver()
+    s.add(x == 1)
+    assert s.check() == z3.sat
+    model = s.model()
+    open_cell = 1 + z3.If(z3.ForAll([j], x * j != j * j + 1), z3.IntVal(1), z3.IntVal(6))
+    assert _shown(model, open_cell, IntT()) == "?"
+    assert _shown(model, x + 1, IntT()) == "2"

@@ -151,6 +151,8 @@ def quant(e: t.Quant, ctx: Ctx) -> Term:
 
 def _points(e: t.Quant, ctx: Ctx) -> list[Term] | None:
     values = testpoints.finite_values(e.var_type)
+    if values is None:
+        values = testpoints.literal_range(e.body, e.var, e.var_type)
     if values is not None:
         return [literal(v, e.var_type) for v in values]
     frag = testpoints.analyse(e.body, e.var, e.var_type)

@@ -42,6 +42,22 @@ def finite_values(typ: object) -> list[int | bool] | None:
     return None
 
 
+def literal_range(body: t.TExpr, var: str, var_type: object) -> list[int] | None:
+    """The keys of a bounded quantifier over a small literal range: the body of
+    `forall x in lo .. hi :: e` is `lo <= x && x < hi -> e` (`&&` for exists), false
+    or vacuous outside [lo, hi), so those keys decide it exactly, with or without
+    known breakpoints (k-induction and PDR have none)."""
+    match body:
+        case t.Binop(op="implies" | "and", left=t.Binop(
+                op="and", left=t.Binop(op="le", left=t.Lit(value=lo), right=t.Bound(name=a)),
+                right=t.Binop(op="lt", left=t.Bound(name=b), right=t.Lit(value=hi)))) \
+                if a == b == var and isinstance(var_type, IntT) and not isinstance(lo, bool) \
+                and not isinstance(hi, bool) and 0 <= int(hi) - int(lo) <= FULL_EXPANSION:
+            return list(range(int(lo), int(hi)))
+        case _:
+            return None
+
+
 def analyse(body: t.TExpr, var: str, var_type: object) -> Fragment | None:
     """The reads and comparisons of `var` in `body`, or None outside the fragment."""
     if not isinstance(var_type, (IntT, RangeT)):

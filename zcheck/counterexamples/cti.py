@@ -13,7 +13,7 @@ from zcheck.checker.encode import sort_of
 from zcheck.checker.kind import Cti
 from zcheck.counterexamples.decode import scalar
 from zcheck.counterexamples.values import key_text, scalar_text
-from zcheck.spec.types import IntT, MapT, RangeT
+from zcheck.spec.types import IntT, MapT, RangeT, Type
 
 
 def render_cti(cti: Cti) -> list[str]:
@@ -43,7 +43,17 @@ def render_cti(cti: Cti) -> list[str]:
                     continue
                 for key in keys:
                     sel = term.read(z3.IntVal(key))  # type: ignore[attr-defined]
-                    out.append(f"    {v.name}[{key_text(key, v.type.key)}] = {scalar_text(scalar(model, sel, v.type.value), v.type.value)}")
+                    out.append(f"    {v.name}[{key_text(key, v.type.key)}] = {_shown(model, sel, v.type.value)}")
             else:
-                out.append(f"    {v.name} = {scalar_text(scalar(model, term, v.type), v.type)}")
+                out.append(f"    {v.name} = {_shown(model, term, v.type)}")
     return out
+
+
+def _shown(model: z3.ModelRef, term: z3.ExprRef, typ: Type) -> str:
+    """The value of `term` in the CTI, or `?` when the model leaves it open: a map
+    written under a quantified guard that Z3 kept as a quantifier cannot be evaluated
+    by `model.eval` (the CTI is still a CTI; only this cell is not shown)."""
+    v = model.eval(term, model_completion=True)
+    if not (z3.is_int_value(v) or z3.is_bv_value(v) or z3.is_true(v) or z3.is_false(v)):
+        return "?"
+    return scalar_text(scalar(model, term, typ), typ)
