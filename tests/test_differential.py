@@ -9,7 +9,9 @@ property (`ACTION.range@LINE`, `no_div_by_zero`) may be violated either.
 
 Environment: ZCHECK_DIFF_EXAMPLES (default 300), ZCHECK_DIFF_DEPTH (default 5),
 ZCHECK_DIFF_TIMEOUT (seconds per verify_text call, default 30).
-Reproduce a failure with `pytest tests/test_differential.py --hypothesis-seed=N`.
+The suite's hypothesis profile is derandomized (tests/conftest.py): every run checks the same
+models, so a failure reproduces with the same command; `ZCHECK_HYPOTHESIS_PROFILE=explore`
+draws new ones.
 
 The `test_oracle_*` tests pin the BFS itself to hand-checked answers, so a mismatch can
 be blamed on the right side.
@@ -47,7 +49,11 @@ def _table(rows) -> str:
 
 
 def compare(text: str, expected: Expected, results, depth: int) -> list[str]:
-    """Every disagreement between the BFS and zcheck's results, as readable lines."""
+    """Every disagreement between the BFS and zcheck's results, as readable lines.
+
+    UNKNOWN (the solver ran out of time) is not a disagreement as long as it is honest:
+    BMC finished every depth up to the one it reports, so the BFS must find nothing
+    there either."""
     problems: list[str] = []
     by_name = {}
     for r in results:
@@ -58,7 +64,11 @@ def compare(text: str, expected: Expected, results, depth: int) -> list[str]:
         if r is None:
             problems.append(f"{name} ({kind}): missing from zcheck's results")
             continue
-        if want is None:
+        if r.verdict == "unknown":
+            if want is not None and r.depth is not None and want <= r.depth:
+                problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says unknown "
+                                f"after finishing depth {r.depth}")
+        elif want is None:
             if r.verdict not in MISS_OK[kind]:
                 problems.append(f"{name} ({kind}): expected no {HIT[kind]} within depth {depth}, "
                                 f"zcheck says {r.verdict} at {r.depth}")
@@ -74,12 +84,25 @@ def compare(text: str, expected: Expected, results, depth: int) -> list[str]:
     return problems
 
 
-# Per-model solver time limit (seconds), passed when verify_text accepts `timeout`; a
-# timeout shows up as verdict "unknown", which is a mismatch for models this small.
+# Per-model solver time limit (seconds), passed when verify_text accepts `timeout`. A
+# timeout shows up as verdict "unknown": not wrong, but rare, or the test fails (see
+# assert_mostly_conclusive).
 TIMEOUT = float(os.environ.get("ZCHECK_DIFF_TIMEOUT", "30"))
+# At most this share of generated models may end with some property UNKNOWN. The ones
+# that do are models whose map values index the same map (`m[m[i]] := (m[m[i]] + 1) % 3`)
+# several times per action: Z3's integer reasoning over those read chains grows steeply
+# with depth (docs/reliability.md, section 2).
+MAX_INCONCLUSIVE = float(os.environ.get("ZCHECK_DIFF_MAX_INCONCLUSIVE", "0.03"))
 
 
-def check_model(model: Model, depth: int = DEPTH) -> None:
+def assert_mostly_conclusive(inconclusive: list[bool]) -> None:
+    share = sum(inconclusive) / max(1, len(inconclusive))
+    assert share <= MAX_INCONCLUSIVE, (
+        f"{sum(inconclusive)} of {len(inconclusive)} models ended UNKNOWN (limit {MAX_INCONCLUSIVE:.0%})")
+
+
+def check_model(model: Model, depth: int = DEPTH) -> bool:
+    """Compare zcheck with the BFS on one model; True when some verdict was UNKNOWN."""
     import inspect
 
     from zcheck.api import verify_text
@@ -99,37 +122,50 @@ def check_model(model: Model, depth: int = DEPTH) -> None:
             f"--- model ---\n{text}--- BFS ---\n  {expected.describe()} ({expected.states} states)\n"
             f"--- zcheck ---\n{_table(got)}"
         )
+    return any(r.verdict == "unknown" for r in results)
+
+
+SETTINGS = dict(deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
 
 
 @pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-@given(models())
-def test_bmc_agrees_with_explicit_bfs(model: Model) -> None:
-    check_model(model)
+def test_bmc_agrees_with_explicit_bfs() -> None:
+    inconclusive: list[bool] = []
+
+    @settings(max_examples=EXAMPLES, **SETTINGS)
+    @given(models())
+    def one(model: Model) -> None:
+        inconclusive.append(check_model(model))
+        event("some verdict UNKNOWN" if inconclusive[-1] else "all verdicts conclusive")
+
+    one()
+    assert_mostly_conclusive(inconclusive)
 
 
 PROC_EXAMPLES = int(os.environ.get("ZCHECK_DIFF_PROC_EXAMPLES", "40"))
 
 
 @pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
-@settings(
-    max_examples=PROC_EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-@given(models(max_vars=3, max_actions=2, procs=True))
-def test_bmc_agrees_with_explicit_bfs_with_processes(model: Model) -> None:
+def test_bmc_agrees_with_explicit_bfs_with_processes() -> None:
     """2-3 processes of 2-3 steps (1-2 instances each) interleaved with the actions."""
-    check_model(model)
+    inconclusive: list[bool] = []
+
+    @settings(max_examples=PROC_EXAMPLES, **SETTINGS)
+    @given(models(max_vars=3, max_actions=2, procs=True))
+    def one(model: Model) -> None:
+        inconclusive.append(check_model(model))
+        event("some verdict UNKNOWN" if inconclusive[-1] else "all verdicts conclusive")
+
+    one()
+    assert_mostly_conclusive(inconclusive)
 
 
 PROOF_EXAMPLES = int(os.environ.get("ZCHECK_PROOF_EXAMPLES", "30"))
+# Only a PROVED or UNREACHABLE verdict is checked here; a proof engine that runs out of
+# time proves nothing and is not a failure, so it gets less time than BMC above.
+PROOF_TIMEOUT = float(os.environ.get("ZCHECK_PROOF_TIMEOUT", "10"))
 
 
 @pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -149,7 +185,7 @@ def test_proved_is_never_wrong(model: Model, engine: str) -> None:
     text = render(model)
     everything = explore(model, 10_000)
     system = build("<model>", text=text)
-    run = verify_system(system, select(system, None), depth=1, timeout=TIMEOUT, engine=engine, max_k=4)
+    run = verify_system(system, select(system, None), depth=1, timeout=PROOF_TIMEOUT, engine=engine, max_k=4)
     for r in run.results:
         event(f"{engine}: {r.verdict}")
         if r.verdict == "unreachable" and r.name in everything.depth:
