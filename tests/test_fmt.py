@@ -39,6 +39,25 @@ def test_bundled_models_found() -> None:
     assert len(MODELS) >= 5
 
 
+BUNDLED = [p for p in MODELS if os.path.relpath(p, ROOT).startswith("models")]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: os.path.relpath(p, ROOT))
+def test_bundled_models_are_in_canonical_form(path: str) -> None:
+    """What `zcheck fmt --check models/*.zdl models/common/*.zdl` checks (run
+    `zcheck fmt` on the file to fix it, then `python3 scripts/model_reports.py` and
+    `python3 scripts/models_table.py`: line numbers move)."""
+    text = open(path, encoding="utf-8").read()
+    assert format_text(text, path) == text, f"{os.path.relpath(path, ROOT)} is not formatted"
+
+
+def test_trailing_comments_of_consecutive_lines_share_a_column() -> None:
+    src = ("var a: int = 0 // one\nvar long_name: bool = false   // two\n\n"
+           "var c: int = 1      // three\n")
+    assert format_text(src) == ("var a: int = 0               // one\nvar long_name: bool = false  // two\n\n"
+                                "var c: int = 1  // three\n")
+
+
 SAMPLE = """// header
 model m   // the model
 enum e_t { A, B, }

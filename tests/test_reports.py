@@ -233,7 +233,7 @@ def test_sarif_validates_against_the_official_schema(seed_run: api.Run) -> None:
     assert [r["ruleId"] for r in results] == ["device_above_max_pfn", "max_pfn_tracks_removal"]
     flow = results[0]["codeFlows"][0]["threadFlows"][0]["locations"]
     lines = [loc["location"]["physicalLocation"]["region"]["startLine"] for loc in flow]
-    assert lines == [83, 75, 120]  # add_dev, add_ram, then the invariant
+    assert lines == [83, 75, 124]  # add_dev, add_ram, then the invariant
     assert flow[0]["location"]["message"]["text"] == "step 1: add_dev(start = 0x40000, nr = 0x8000, type = FS_DAX)"
     assert flow[1]["state"]["max_pfn"] == {"text": "0x40000 -> 0x50000"}
     assert {loc["importance"] for loc in flow} == {"essential"}

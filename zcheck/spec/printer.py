@@ -62,6 +62,38 @@ def comments(text: str) -> tuple[Comment, ...]:
     return tuple(found)
 
 
+_TRAILING = "\x00"  # marks where a trailing comment starts until _align_trailing places it
+ALIGN_MAX = 80  # code wider than this keeps its trailing comment two spaces after it
+
+
+def _align_trailing(lines: list[str]) -> list[str]:
+    """Align the trailing comments of consecutive lines in one column, two spaces after
+    the widest code of the run (as gofmt does), so that hand-aligned comments in a
+    model survive formatting. A line without a trailing comment ends the run, and so
+    does code wider than ALIGN_MAX."""
+    out: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(code) for code, _ in run), default=0)
+        out.extend(f"{code.ljust(width)}  {comment}" for code, comment in run)
+        run.clear()
+
+    for line in lines:
+        if _TRAILING not in line:
+            flush()
+            out.append(line)
+            continue
+        code, comment = line.split(_TRAILING, 1)
+        if len(code) > ALIGN_MAX:
+            flush()
+            out.append(f"{code}  {comment}")
+        else:
+            run.append((code, comment))
+    flush()
+    return out
+
+
 def format_module(module: ast.Module, text: str = "") -> str:
     """Canonical text of `module`; `text` is its source, whose comments are kept."""
     return _Printer(list(comments(text)), text.splitlines()).module(module)
@@ -347,7 +379,7 @@ class _Printer:
         for d in m.decls:
             self.decl(d, 0)
         self.leading(10**9, 0, first=False)
-        return "\n".join(self.out).rstrip("\n") + "\n"
+        return "\n".join(_align_trailing(self.out)).rstrip("\n") + "\n"
 
     # -- comments and blank lines
     def _gap(self, line: int, first: bool) -> None:
@@ -383,7 +415,7 @@ class _Printer:
         while self.pending and self.pending[0].line <= end_line:
             tail.append(self.pending.pop(0).text)
         if len(tail) == 1:
-            return "  " + tail[0]
+            return _TRAILING + tail[0]
         if tail:
             self.out[start:start] = [INDENT * depth + t for t in tail]
         return ""
