@@ -653,8 +653,8 @@ class _Sym:
 
     def named(self, x: Term) -> Term:
         """A fresh constant `w` for the term x, with `w == x` kept in `defs`: the
-        index or value of a map store at step k that reads a map at an index read from
-        a map (`_indirect`). Later read chains then compare and return the constant
+        index or value of a map store at step k that is a map read or reads a map at an
+        index read from a map (`_indirect`). Later read chains then compare and return the constant
         instead of a copy of the writer's term: on a 5-key model whose actions write
         `m[m[i]] := (m[m[i]] + 1) % 4` BMC at depth 5 took 478 s with the terms
         inlined, 61 s with them named. Stores without such reads (the kernel models'
