@@ -12,8 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "models" / "zone_device_max_pfn.zdl"
-ZHANG_GUARD = "if max_pfn >= start && max_pfn < start + nr { max_pfn := start }"
-FIXED_GUARD = "if max_pfn > start && max_pfn <= start + nr { max_pfn := start }"
+ZHANG_GUARD = "if max_pfn >= start && max_pfn < start + nr {\n      max_pfn := start"
+FIXED_GUARD = "if max_pfn > start && max_pfn <= start + nr {\n      max_pfn := start"
 
 
 def zcheck(*args: str) -> subprocess.CompletedProcess[str]:
