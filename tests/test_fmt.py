@@ -51,6 +51,11 @@ def test_bundled_models_are_in_canonical_form(path: str) -> None:
     assert format_text(text, path) == text, f"{os.path.relpath(path, ROOT)} is not formatted"
 
 
+def test_comments_with_control_characters_are_kept_as_they_are() -> None:
+    src = "model m\n// own\x00line\nvar x: int = 0  // t\x00rail\n"
+    assert format_text(src) == src
+
+
 def test_trailing_comments_of_consecutive_lines_share_a_column() -> None:
     src = ("var a: int = 0 // one\nvar long_name: bool = false   // two\n\n"
            "var c: int = 1      // three\n")

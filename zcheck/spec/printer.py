@@ -62,7 +62,11 @@ def comments(text: str) -> tuple[Comment, ...]:
     return tuple(found)
 
 
-_TRAILING = "\x00"  # marks where a trailing comment starts until _align_trailing places it
+# Marks where a trailing comment starts until _align_trailing places it. A lone high
+# surrogate: no text decoded from UTF-8 holds one (nor does surrogateescape, which makes
+# only U+DC80..U+DCFF), so no comment can contain the marker. (NUL could: a comment with
+# a NUL byte on its own line was split at it and changed.)
+_TRAILING = "\ud800"
 ALIGN_MAX = 80  # code wider than this keeps its trailing comment two spaces after it
 
 
