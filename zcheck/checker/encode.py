@@ -94,6 +94,7 @@ class StepEncoding:
     trans: Term  # includes defs
     sites: dict[str, list[tuple[int, Site]]]  # prop → (transition index, site)
     defs: Term  # `w == term` for each named store index and value of the step (see _Sym.named)
+    quants: tuple[tuple[int, Term, t.TExpr, Ctx], ...] = ()  # (transition, path, require, ctx) with a forall
 
 
 def expr(e: t.TExpr, ctx: Ctx) -> Term:
@@ -166,17 +167,21 @@ def _points(e: t.Quant, ctx: Ctx) -> list[Term] | None:
             return None
         shift = None if c is None else expr(c, ctx)
         base.extend(b if shift is None else b - shift for b in table[m.name])
-    for y, c in frag.cmps:
+    for y, c, starts in frag.cmps:
         y_t = expr(y, ctx)
         if not z3.is_int(y_t):
             return None
         start = y_t if c is None else y_t - expr(c, ctx)
-        base.extend([start, start + 1])
+        base.extend(start + s if s else start for s in starts)
     if not base:
         base = [z3.IntVal(0)]
+    # every piece of constant truth starts at a point of `base`, except the one left of
+    # them all, which p - 1 of every point represents; a lower-bounded quantifier is
+    # decided without it (the bound is a point, so that piece lies below it)
+    shifts = (0,) if testpoints.lower_bounded(e.body, e.var, e.kind) else (0, -1)
     seen: dict[int, Term] = {}
     for b in base:
-        for p in (z3.simplify(b), z3.simplify(b - 1)):
+        for p in (z3.simplify(b + s if s else b) for s in shifts):
             seen.setdefault(p.get_id(), p)
     return list(seen.values())
 
@@ -459,6 +464,7 @@ class Encoding:
         defs: list[Term] = []
         nexts: dict[str, Term] = {name: pre[name] for name in pre}
         sites: dict[str, list[tuple[int, Site]]] = {}
+        quants: list[tuple[int, Term, t.TExpr, Ctx]] = []
         pre_bps = self.bps(k)
         post_bps = None if pre_bps is None else {name: list(v) for name, v in pre_bps.items()}
         for i in reversed(range(n)):
@@ -477,6 +483,7 @@ class Encoding:
                     nexts[name] = ite(act == i, value, nexts[name])  # type: ignore[assignment]
             for site in sym.sites:
                 sites.setdefault(site.prop, []).append((i, site))
+            quants.extend((i, path, cond, ctx) for path, cond, ctx in sym.quants)
         post: dict[str, Term] = {}
         frame = []
         for v in self.sys.vars:
@@ -487,7 +494,7 @@ class Encoding:
                 frame.append(post[v.name] == nexts[v.name])
         self._states[k + 1] = post
         trans = z3.And(act >= 0, act < n, z3.Or(options), *frame, *defs) if n else z3.BoolVal(False)
-        self._steps[k] = StepEncoding(trans, sites, z3.And(defs))
+        self._steps[k] = StepEncoding(trans, sites, z3.And(defs), tuple(quants))
         self._bps[k + 1] = post_bps
         return self._steps[k]
 
@@ -519,6 +526,18 @@ class Encoding:
         if _finite(prop.expr):
             return True, [self.good(prop, k)]
         return False, _instances(prop.expr, self.ctx(k), terms, self._qfree)[:MAX_INSTANCES]
+
+    def guard_hints(self, k: int, terms: list[Term]) -> list[Term]:
+        """Instances at `terms` of the universal conjuncts of step k's requires, each
+        under the step's choice of transition: consequences of trans(k) (whose test-point
+        expansion of the same quantifier is exact), so adding them loses no model."""
+        out: list[Term] = []
+        for i, path, cond, ctx in self.step(k).quants:
+            sel = z3.And(self.act(k) == i, path)
+            for c in _conjuncts(cond):
+                if isinstance(c, t.Quant) and c.kind == "forall":
+                    out += [z3.Implies(sel, x) for x in _instances(c, ctx, terms, self._qfree)]
+        return out
 
     def site_good(self, prop: Property, k: int) -> Term:
         """No assert site of `prop` fails at step k (quantifiers kept universal)."""
@@ -580,6 +599,18 @@ def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) 
             return [] if _quantified(inst, qfree) else [inst]
 
 
+def _conjuncts(e: t.TExpr) -> list[t.TExpr]:
+    if isinstance(e, t.Binop) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def _foralls(e: t.TExpr) -> bool:
+    """e has a universal conjunct over an infinite domain (a range guard)."""
+    return any(isinstance(c, t.Quant) and c.kind == "forall" and testpoints.finite_values(c.var_type) is None
+               for c in _conjuncts(e))
+
+
 def _finite(e: t.TExpr) -> bool:
     """Every quantifier of e ranges over a finite domain (so it expands in full)."""
     return all(testpoints.finite_values(n.var_type) is not None
@@ -618,6 +649,7 @@ class _Sym:
         self.guard: list[Term] = []
         self.defs: list[Term] = []
         self.sites: list[Site] = []
+        self.quants: list[tuple[Term, t.TExpr, Ctx]] = []  # requires with a universal conjunct
 
     def block(self, body: tuple[t.TStmt, ...], path: Term) -> None:
         for s in body:
@@ -645,6 +677,8 @@ class _Sym:
                 c.locals[n] = expr(x, c)
             case t.SRequire(cond=cond):
                 self.guard.append(z3.Implies(path, expr(cond, c)))
+                if _foralls(cond):
+                    self.quants.append((path, cond, c.copy()))
             case t.SAssert(prop=p):
                 reach = z3.And(path, *self.guard)
                 self.sites.append(Site(p, reach, s, c.copy()))

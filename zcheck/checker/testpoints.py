@@ -4,12 +4,14 @@ Maps are piecewise constant: every array is built from K(default) by range fills
 [lo, hi) and stores at i, so it is constant between its *breakpoints* (each lo, hi, i,
 i+1). If a bound variable x occurs in the body only as a map index `m[x + c]` and in
 comparisons `x + c OP t` with t free of x, the body's truth is constant on every piece
-between the points {b - c} ∪ {t - c, t - c + 1}. Hence
+[p, next point) of the points {b - c} ∪ {t - c or t - c + 1, where `x + c OP t` changes
+truth}, and on the piece left of them all. Hence
 
     forall x. phi(x)  <=>  AND over test points p, p - 1 of phi(p)
     exists x. phi(x)  <=>  OR  over the same points
 
-(p - 1 represents the piece left of the smallest point). Finite domains (bool, enums,
+(p - 1 represents the piece left of the smallest point; a quantifier over a range
+`lo .. hi` is decided without it, see `lower_bounded`). Finite domains (bool, enums,
 small ranges) are expanded in full. Anything outside the fragment returns None and the
 caller falls back to a Z3 quantifier. Measured on the seed model: Z3 did not answer the
 depth-2 query in 10 minutes with ForAll over Lambda arrays; with test points it takes
@@ -29,7 +31,13 @@ FULL_EXPANSION = 16
 @dataclass
 class Fragment:
     reads: list[tuple[t.TExpr, t.TExpr | None]] = field(default_factory=list)  # (map, offset c)
-    cmps: list[tuple[t.TExpr, t.TExpr | None]] = field(default_factory=list)  # (t, offset c)
+    cmps: list[tuple[t.TExpr, t.TExpr | None, tuple[int, ...]]] = field(default_factory=list)  # (t, c, starts)
+
+
+# `x + c OP t` with x on the left: where, relative to t - c, a piece of constant truth
+# starts (x < t: at t - c; x <= t: at t - c + 1; ==, !=: both). Flipped for x on the right.
+_STARTS_LEFT = {"lt": (0,), "ge": (0,), "le": (1,), "gt": (1,)}
+_STARTS_RIGHT = {"gt": (0,), "le": (0,), "ge": (1,), "lt": (1,)}
 
 
 def finite_values(typ: object) -> list[int | bool] | None:
@@ -56,6 +64,36 @@ def literal_range(body: t.TExpr, var: str, var_type: object) -> list[int] | None
             return list(range(int(lo), int(hi)))
         case _:
             return None
+
+
+def lower_bounded(body: t.TExpr, var: str, kind: str) -> bool:
+    """Is the quantifier decided by keys >= some bound `lo` that is itself a test
+    point: a forall whose body is `... && lo <= x && ... -> e` (vacuous below lo) or an
+    exists whose body has the conjunct `lo <= x` (false below lo)? Then the piece left
+    of every test point lies below lo and needs no representative (`encode._points`)."""
+    match kind, body:
+        case "forall", t.Binop(op="implies", left=guard):
+            return any(_is_lower_bound(c, var) for c in _conjuncts(guard))
+        case "exists", t.Binop(op="and"):
+            return any(_is_lower_bound(c, var) for c in _conjuncts(body))
+        case _:
+            return False
+
+
+def _is_lower_bound(e: t.TExpr, var: str) -> bool:
+    match e:
+        case t.Binop(op="le", left=lo, right=t.Bound(name=n)) if n == var:
+            return not _mentions(lo, var)
+        case t.Binop(op="ge", left=t.Bound(name=n), right=lo) if n == var:
+            return not _mentions(lo, var)
+        case _:
+            return False
+
+
+def _conjuncts(e: t.TExpr) -> list[t.TExpr]:
+    if isinstance(e, t.Binop) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
 
 
 def analyse(body: t.TExpr, var: str, var_type: object) -> Fragment | None:
@@ -101,12 +139,12 @@ def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
             ca, cb = _offset(a, var)[1], _offset(b, var)[1]  # x + c1 OP x + c2: independent of x
             return all(c is None or _free(c, var, inner) for c in (ca, cb))
         case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS:
-            for x, y in ((a, b), (b, a)):
+            for x, y, starts in ((a, b, _STARTS_LEFT), (b, a, _STARTS_RIGHT)):
                 is_off, c = _offset(x, var)
                 if is_off and _free(y, var, inner) and (c is None or _free(c, var, inner)):
                     if not _ok(y, var, inner, frag):
                         return False
-                    frag.cmps.append((y, c))
+                    frag.cmps.append((y, c, starts.get(op, (0, 1))))
                     return True
             return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
         case t.Binop(left=a, right=b):
