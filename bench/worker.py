@@ -9,6 +9,9 @@ Tasks
               on every property of the model, as `zcheck verify --engine bmc` runs it
               (counterexample value minimisation included); `options` are fields of
               `checker.bmc.Options` to switch an optimisation off for the ablation table.
+  zcheck-pdr  {"model", "defines", "cone", "per_prop"}: PDR (`checker.pdr.prove_pdr`) on every
+              safety property in turn, on its cone of influence or (cone false) on the whole
+              system; `proved` lists the properties it proved.
   hand        {"peer", "depth", "bug"}: the hand-written Z3 encoding bench/handwritten/PEER_z3.py.
 """
 
@@ -39,6 +42,17 @@ def zcheck_bmc(model: str, depth: int, defines: dict[str, str], options: dict[st
     return {"violations": found, "seconds": seconds, "undecided": undecided}
 
 
+def zcheck_pdr(model: str, defines: dict[str, str], cone: bool, per_prop: float) -> dict:
+    from zcheck.api import build
+    from zcheck.checker.pdr import prove_pdr
+
+    system = build(model, defines)
+    props = [p for p in system.properties if p.kind != "cover"]
+    t0 = time.perf_counter()
+    proved = [p.name for p in props if prove_pdr(system, p, per_prop, slice_cone=cone) is not None]
+    return {"proved": sorted(proved), "seconds": time.perf_counter() - t0}
+
+
 def hand(peer: str, depth: int, bug: bool) -> dict:
     sys.path.insert(0, str(HERE / "handwritten"))
     mod = __import__(f"{peer}_z3")
@@ -57,6 +71,8 @@ def main(argv: list[str]) -> int:
     match task:
         case "zcheck-bmc":
             out = zcheck_bmc(args["model"], args["depth"], args.get("defines", {}), args.get("options", {}))
+        case "zcheck-pdr":
+            out = zcheck_pdr(args["model"], args.get("defines", {}), args["cone"], args["per_prop"])
         case "hand":
             out = hand(args["peer"], args["depth"], args.get("bug", False))
         case _:

@@ -45,6 +45,7 @@ from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, render
 from zcheck.spec import typed as t
 from zcheck.spec.checked import TransitionsInfo
 from zcheck.spec.types import BoolT, EnumT
+from zcheck.system.cone import accesses
 from zcheck.system.ir import System
 from zcheck.system.pmap import PMap, diff
 
@@ -235,71 +236,10 @@ def _restates_write(prop: str) -> bool:
     return prop.startswith("transitions(") or ".range@" in prop
 
 
-def expr_reads(e: t.TExpr, out: set[str]) -> None:
-    """Add the state variables `e` reads (`Var` and `Old` names) to `out`."""
-    stack: list[t.TExpr] = [e]
-    while stack:
-        x = stack.pop()
-        match x:
-            case t.Var(name=n) | t.Old(name=n):
-                out.add(n)
-            case t.Lit() | t.Const() | t.Param() | t.Local() | t.Bound():
-                pass
-            case t.Read(map=m, index=i):
-                stack += (m, i)
-            case t.Unop(arg=a):
-                stack.append(a)
-            case t.Binop(left=a, right=b):
-                stack += (a, b)
-            case t.Ite(cond=c, then=a, else_=b):
-                stack += (c, a, b)
-            case t.Quant(body=b):
-                stack.append(b)
-            case _:
-                assert_never(x)
-
-
 def body_accesses(body: tuple[t.TStmt, ...], reads: set[str], writes: set[str]) -> None:
-    """Add the state variables `body` reads (guards included) and writes."""
-    for s in body:
-        match s:
-            case t.SAssign(var=v, value=x):
-                writes.add(v)
-                expr_reads(x, reads)
-            case t.SStore(var=v, index=i, value=x):
-                writes.add(v)
-                expr_reads(i, reads)
-                expr_reads(x, reads)
-            case t.SFill(var=v, lo=lo, hi=hi, value=x):
-                writes.add(v)
-                for y in (lo, hi, x):
-                    expr_reads(y, reads)
-            case t.SHavoc(var=v, index=i, lo=lo, hi=hi):
-                writes.add(v)
-                for z in (i, lo, hi):
-                    if z is not None:
-                        expr_reads(z, reads)
-            case t.SIf(cond=c, then=a, else_=b):
-                expr_reads(c, reads)
-                body_accesses(a, reads, writes)
-                body_accesses(b, reads, writes)
-            case t.SLet(value=x):
-                expr_reads(x, reads)
-            case t.SRequire(cond=c):
-                expr_reads(c, reads)
-            case t.SAssert(prop=p, cond=c):
-                if not _restates_write(p):
-                    expr_reads(c, reads)
-            case t.SAcquire(lock=lock):  # not present after lowering; kept for typed bodies
-                reads.add(lock)
-                writes.add(lock)
-            case t.SRelease(lock=lock):
-                reads.add(lock)
-                writes.add(lock)
-            case t.SGoto() | t.SDone():
-                pass
-            case _:
-                assert_never(s)
+    """Add the state variables `body` reads (guards included) and writes; the assert
+    sites that restate a write (lifecycle and range checks) are not reads."""
+    accesses(body, lambda prop: not _restates_write(prop), reads, writes)
 
 
 def dependency_graph(system: System, include_pc: bool = False) -> nx.DiGraph:

@@ -28,6 +28,7 @@ class PdrOutcome:
     name: str
     certificate: str | None  # the re-checked invariant, or None (not proved)
     seconds: float
+    detail: str = ""  # how it was proved (`Proved.detail`)
 
 
 def _child(conn, system: System, props: list[Property], per_prop: float) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +40,7 @@ def _child(conn, system: System, props: list[Property], per_prop: float) -> None
         except Exception:  # noqa: BLE001 - a crash of the prover is "not proved"
             r = None
         cert = r.certificate[0] if r is not None else None
-        conn.send(PdrOutcome(p.name, cert, time.monotonic() - start))
+        conn.send(PdrOutcome(p.name, cert, time.monotonic() - start, r.detail if r is not None else ""))
     conn.close()
 
 
@@ -127,5 +128,6 @@ class PdrJob:
                 break
             start = time.monotonic()
             r = prove_pdr(self.system, p, min(left, self.per_prop))
-            self.outcomes[p.name] = PdrOutcome(p.name, r.certificate[0] if r else None, time.monotonic() - start)
+            self.outcomes[p.name] = PdrOutcome(p.name, r.certificate[0] if r else None, time.monotonic() - start,
+                                               r.detail if r else "")
         return self.outcomes

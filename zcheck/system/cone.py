@@ -1,0 +1,171 @@
+"""System: the cone of influence of some properties, and the system sliced to it.
+
+A state variable is in the cone of properties P when a property of P reads it (its
+state predicate, or the condition of one of its assert sites), an `assume` or the
+`init` block reads it, the initialiser of a variable of the cone reads it, or a
+transition that writes a variable of the cone reads it (anywhere in its body: a
+`require`, an `if` condition, an index, a value, a `let`, the bounds of an `any`).
+The graph is a networkx DiGraph with an edge var -> transition for each read and
+transition -> var for each write; the cone is the roots and their ancestors.
+
+`slice_system(system, props)` keeps the cone's variables, the transitions that write
+one of them or hold an assert site of P, and the properties P. In a kept transition
+it drops the writes to variables outside the cone (an `any in lo .. hi` becomes
+`require lo < hi`, so the transition is enabled exactly when it was) and the assert
+sites of other properties. Every variable a kept transition reads is in the cone, so
+its guards are unchanged. Hence the sliced system's behaviours are the full system's
+projected on the cone, with the steps of dropped transitions (which change no cone
+variable) left out: P has the same verdict on both, and a proof on the slice is a
+proof on the whole. k-induction and PDR prove on the slice; BMC keeps the whole
+system, whose counterexamples show every variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, assert_never
+
+import networkx as nx
+
+from zcheck.spec import typed as t
+from zcheck.spec.types import BoolT
+from zcheck.system.ir import Property, System, Transition
+
+
+def expr_reads(e: t.TExpr, out: set[str]) -> None:
+    """Add the state variables `e` reads (`Var` and `Old` names) to `out`."""
+    stack: list[t.TExpr] = [e]
+    while stack:
+        x = stack.pop()
+        match x:
+            case t.Var(name=n) | t.Old(name=n):
+                out.add(n)
+            case t.Lit() | t.Const() | t.Param() | t.Local() | t.Bound():
+                pass
+            case t.Read(map=m, index=i):
+                stack += (m, i)
+            case t.Unop(arg=a):
+                stack.append(a)
+            case t.Binop(left=a, right=b):
+                stack += (a, b)
+            case t.Ite(cond=c, then=a, else_=b):
+                stack += (c, a, b)
+            case t.Quant(body=b):
+                stack.append(b)
+            case _:
+                assert_never(x)
+
+
+def accesses(body: tuple[t.TStmt, ...], site_reads: Callable[[str], bool], reads: set[str], writes: set[str]) -> bool:
+    """Add the state variables `body` reads (guards included) and writes; the condition
+    of an assert site counts as a read when `site_reads(its property)`. True when the
+    body holds such a site."""
+    site = False
+    for s in body:
+        match s:
+            case t.SAssign(var=v, value=x):
+                writes.add(v)
+                expr_reads(x, reads)
+            case t.SStore(var=v, index=i, value=x):
+                writes.add(v)
+                expr_reads(i, reads)
+                expr_reads(x, reads)
+            case t.SFill(var=v, lo=lo, hi=hi, value=x):
+                writes.add(v)
+                for y in (lo, hi, x):
+                    expr_reads(y, reads)
+            case t.SHavoc(var=v, index=i, lo=lo, hi=hi):
+                writes.add(v)
+                for z in (i, lo, hi):
+                    if z is not None:
+                        expr_reads(z, reads)
+            case t.SIf(cond=c, then=a, else_=b):
+                expr_reads(c, reads)
+                site = accesses(a, site_reads, reads, writes) | site
+                site = accesses(b, site_reads, reads, writes) | site
+            case t.SLet(value=x) | t.SRequire(cond=x):
+                expr_reads(x, reads)
+            case t.SAssert(prop=p, cond=c):
+                if site_reads(p):
+                    expr_reads(c, reads)
+                    site = True
+            case t.SAcquire(lock=lock) | t.SRelease(lock=lock):  # typed bodies; lowered away in a System
+                reads.add(lock)
+                writes.add(lock)
+            case t.SGoto() | t.SDone():
+                pass
+            case _:
+                assert_never(s)
+    return site
+
+
+def cone(system: System, props: list[Property]) -> frozenset[str]:
+    """The state variables that can influence the verdicts of `props`."""
+    checked = frozenset(p.name for p in props)
+    g = nx.DiGraph()
+    roots: set[object] = set()
+    names: set[str] = set()
+    for p in props:
+        if p.expr is not None:
+            expr_reads(p.expr, names)
+    for a in system.assumes:
+        expr_reads(a, names)
+    roots.update(("var", n) for n in names)
+    init_reads: set[str] = set()
+    accesses(system.init, checked.__contains__, init_reads, set())
+    roots.update(("var", n) for n in init_reads)  # the init block's requires decide state 0
+    for v in system.vars:
+        if v.init is not None:
+            deps: set[str] = set()
+            expr_reads(v.init, deps)
+            g.add_edges_from((("var", u), ("var", v.name)) for u in deps)
+    for i, tr in enumerate(system.transitions):
+        reads: set[str] = set()
+        writes: set[str] = set()
+        node = ("tr", i)
+        g.add_node(node)
+        if accesses(tr.body, checked.__contains__, reads, writes):
+            roots.add(node)
+        g.add_edges_from((("var", v), node) for v in reads)
+        g.add_edges_from((node, ("var", v)) for v in writes)
+    g.add_nodes_from(roots)
+    closed = set(roots).union(*(nx.ancestors(g, r) for r in roots))
+    return frozenset(n for kind, n in closed if kind == "var")  # type: ignore[misc]
+
+
+def slice_system(system: System, props: list[Property]) -> System:
+    """`system` restricted to the cone of `props` (see the module docstring)."""
+    keep = cone(system, props)
+    checked = frozenset(p.name for p in props)
+    transitions = []
+    for tr in system.transitions:
+        reads: set[str] = set()
+        writes: set[str] = set()
+        if accesses(tr.body, checked.__contains__, reads, writes) or writes & keep:
+            transitions.append(replace(tr, body=_slice_body(tr.body, keep, checked)))
+    return replace(
+        system,
+        vars=tuple(v for v in system.vars if v.name in keep),
+        init=_slice_body(system.init, keep, checked),
+        transitions=tuple(transitions),
+        properties=tuple(p for p in system.properties if p.name in checked),
+        lifecycles=tuple(lc for lc in system.lifecycles if lc.var in keep),
+    )
+
+
+def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozenset[str]) -> tuple[t.TStmt, ...]:
+    out: list[t.TStmt] = []
+    for s in body:
+        match s:
+            case t.SAssign(var=v) | t.SStore(var=v) | t.SFill(var=v) if v not in keep:
+                pass
+            case t.SHavoc(var=v, lo=lo, hi=hi) if v not in keep:
+                if lo is not None and hi is not None:  # `any in lo .. hi` blocks when empty
+                    out.append(t.SRequire(t.Binop("lt", lo, hi, BoolT())))
+            case t.SIf(cond=c, then=a, else_=b):
+                out.append(replace(s, then=_slice_body(a, keep, checked), else_=_slice_body(b, keep, checked)))
+            case t.SAssert(prop=p) if p not in checked:
+                pass
+            case _:
+                out.append(s)
+    return tuple(out)
