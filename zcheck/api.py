@@ -121,7 +121,7 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
 _ENGINE_NAMES = {"auto": "auto (bmc + k-induction + pdr)", "bmc": "bmc", "kind": "kind", "pdr": "pdr"}
 _QUERY_TIMEOUT = 5.0  # seconds per k-induction query (--engine kind)
 _SHALLOW = 2  # BMC depth run before k = 1 induction (see _induction_k1)
-_SHALLOW_SECONDS = 0.5  # ... and its time budget
+_SHALLOW_SECONDS = 1.0  # ... and its time budget
 _SHALLOW_MIN_LEFT = 5.0  # ... run only with at least this much of --timeout left
 _AUTO_MAX_K = 3  # auto keeps induction cheap; use --engine kind --max-k N to go further
 _AUTO_QUERY_TIMEOUT = 1.0

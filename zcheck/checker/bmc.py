@@ -32,6 +32,9 @@ class Options:
     guard_hints: bool = True  # add the range guards' instances at each query's witnesses (idem)
 
 
+GUARD_HINTS_FROM = 3  # steps (see _add_guard_hints)
+
+
 def make_solver(seed: int) -> z3.Solver:
     s = z3.Solver()
     s.set("random_seed", seed)
@@ -141,9 +144,11 @@ def _add_guard_hints(solver: z3.Solver, enc: Encoding, queries: list[_Query], la
     says nothing directly about a witness cell inside the range; the instance does,
     and without it Z3 case-splits on how the witness sits among every breakpoint
     (docs/benchmarks.md: models/zone_device_max_pfn.zdl BMC depth 10 over 120 s
-    before, 1.4 s after). Each instance is implied by trans(k), so no model is lost."""
+    before, 1.4 s after). Each instance is implied by trans(k), so no model is lost.
+    Not below GUARD_HINTS_FROM steps, where the solver needs no help and building the
+    instances was a fifth of `zcheck verify models/zone_device_max_pfn.zdl`'s depth-2 BMC."""
     terms = [w.const for q in queries for w in q.witnesses]
-    if terms:
+    if terms and last >= GUARD_HINTS_FROM:
         for k in range(last):
             solver.add(*enc.guard_hints(k, terms))
 
