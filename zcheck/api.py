@@ -227,7 +227,7 @@ def _merge_pdr(job: PdrJob, props: list[Property], raw: dict[str, Result], ctis:
         if isinstance(r, Violated):
             raise EngineDisagreement(f"PDR proved `{p.name}`, which BMC found violated at depth {r.depth}")
         if not isinstance(r, Proved):
-            raw[p.name] = Proved(p, "pdr", o.detail or "PDR (Spacer)", (o.certificate,))
+            raw[p.name] = Proved(p, "pdr", o.detail, (o.certificate,))
             ctis.pop(p.name, None)
 
 

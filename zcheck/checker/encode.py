@@ -94,7 +94,7 @@ class StepEncoding:
     trans: Term  # includes defs
     sites: dict[str, list[tuple[int, Site]]]  # prop → (transition index, site)
     defs: Term  # `w == term` for each named store index and value of the step (see _Sym.named)
-    quants: tuple[tuple[int, Term, t.TExpr, Ctx], ...] = ()  # (transition, path, require, ctx) with a forall
+    quants: tuple[tuple[int, Term, tuple[t.Quant, ...], Ctx], ...] = ()  # (transition, path, range guards, ctx)
 
 
 def expr(e: t.TExpr, ctx: Ctx) -> Term:
@@ -464,7 +464,7 @@ class Encoding:
         defs: list[Term] = []
         nexts: dict[str, Term] = {name: pre[name] for name in pre}
         sites: dict[str, list[tuple[int, Site]]] = {}
-        quants: list[tuple[int, Term, t.TExpr, Ctx]] = []
+        quants: list[tuple[int, Term, tuple[t.Quant, ...], Ctx]] = []
         pre_bps = self.bps(k)
         post_bps = None if pre_bps is None else {name: list(v) for name, v in pre_bps.items()}
         for i in reversed(range(n)):
@@ -483,7 +483,7 @@ class Encoding:
                     nexts[name] = ite(act == i, value, nexts[name])  # type: ignore[assignment]
             for site in sym.sites:
                 sites.setdefault(site.prop, []).append((i, site))
-            quants.extend((i, path, cond, ctx) for path, cond, ctx in sym.quants)
+            quants.extend((i, path, guards, ctx) for path, guards, ctx in sym.quants)
         post: dict[str, Term] = {}
         frame = []
         for v in self.sys.vars:
@@ -528,15 +528,14 @@ class Encoding:
         return False, _instances(prop.expr, self.ctx(k), terms, self._qfree)[:MAX_INSTANCES]
 
     def guard_hints(self, k: int, terms: list[Term]) -> list[Term]:
-        """Instances at `terms` of the universal conjuncts of step k's requires, each
-        under the step's choice of transition: consequences of trans(k) (whose test-point
-        expansion of the same quantifier is exact), so adding them loses no model."""
+        """Instances at `terms` of the range guards of step k's requires, each under the
+        step's choice of transition: consequences of trans(k) (whose test-point expansion
+        of the same quantifier is exact), so adding them loses no model."""
         out: list[Term] = []
-        for i, path, cond, ctx in self.step(k).quants:
+        for i, path, guards, ctx in self.step(k).quants:
             sel = z3.And(self.act(k) == i, path)
-            for c in _conjuncts(cond):
-                if isinstance(c, t.Quant) and c.kind == "forall":
-                    out += [z3.Implies(sel, x) for x in _instances(c, ctx, terms, self._qfree)]
+            for g in guards:
+                out += [z3.Implies(sel, x) for x in _instances(g, ctx, terms, self._qfree)]
         return out
 
     def site_good(self, prop: Property, k: int) -> Term:
@@ -599,16 +598,10 @@ def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) 
             return [] if _quantified(inst, qfree) else [inst]
 
 
-def _conjuncts(e: t.TExpr) -> list[t.TExpr]:
-    if isinstance(e, t.Binop) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
-
-
-def _foralls(e: t.TExpr) -> bool:
-    """e has a universal conjunct over an infinite domain (a range guard)."""
-    return any(isinstance(c, t.Quant) and c.kind == "forall" and testpoints.finite_values(c.var_type) is None
-               for c in _conjuncts(e))
+def _range_guards(e: t.TExpr) -> tuple[t.Quant, ...]:
+    """The universal conjuncts of e over an infinite domain (`forall p in s .. e :: ...`)."""
+    return tuple(c for c in testpoints.conjuncts(e)
+                 if isinstance(c, t.Quant) and c.kind == "forall" and testpoints.finite_values(c.var_type) is None)
 
 
 def _finite(e: t.TExpr) -> bool:
@@ -649,7 +642,7 @@ class _Sym:
         self.guard: list[Term] = []
         self.defs: list[Term] = []
         self.sites: list[Site] = []
-        self.quants: list[tuple[Term, t.TExpr, Ctx]] = []  # requires with a universal conjunct
+        self.quants: list[tuple[Term, tuple[t.Quant, ...], Ctx]] = []  # range guards of requires
 
     def block(self, body: tuple[t.TStmt, ...], path: Term) -> None:
         for s in body:
@@ -677,8 +670,9 @@ class _Sym:
                 c.locals[n] = expr(x, c)
             case t.SRequire(cond=cond):
                 self.guard.append(z3.Implies(path, expr(cond, c)))
-                if _foralls(cond):
-                    self.quants.append((path, cond, c.copy()))
+                guards = _range_guards(cond)
+                if guards:
+                    self.quants.append((path, guards, c.copy()))
             case t.SAssert(prop=p):
                 reach = z3.And(path, *self.guard)
                 self.sites.append(Site(p, reach, s, c.copy()))

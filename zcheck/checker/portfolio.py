@@ -28,7 +28,7 @@ class PdrOutcome:
     name: str
     certificate: str | None  # the re-checked invariant, or None (not proved)
     seconds: float
-    detail: str = ""  # how it was proved (`Proved.detail`)
+    detail: str  # how it was proved (`Proved.detail`); "" when not proved
 
 
 def _child(conn, system: System, props: list[Property], per_prop: float) -> None:  # type: ignore[no-untyped-def]

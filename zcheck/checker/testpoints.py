@@ -73,9 +73,9 @@ def lower_bounded(body: t.TExpr, var: str, kind: str) -> bool:
     of every test point lies below lo and needs no representative (`encode._points`)."""
     match kind, body:
         case "forall", t.Binop(op="implies", left=guard):
-            return any(_is_lower_bound(c, var) for c in _conjuncts(guard))
+            return any(_is_lower_bound(c, var) for c in conjuncts(guard))
         case "exists", t.Binop(op="and"):
-            return any(_is_lower_bound(c, var) for c in _conjuncts(body))
+            return any(_is_lower_bound(c, var) for c in conjuncts(body))
         case _:
             return False
 
@@ -90,9 +90,10 @@ def _is_lower_bound(e: t.TExpr, var: str) -> bool:
             return False
 
 
-def _conjuncts(e: t.TExpr) -> list[t.TExpr]:
+def conjuncts(e: t.TExpr) -> list[t.TExpr]:
+    """The operands of a chain of `&&`."""
     if isinstance(e, t.Binop) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
+        return conjuncts(e.left) + conjuncts(e.right)
     return [e]
 
 

@@ -16,8 +16,9 @@ sites of other properties. Every variable a kept transition reads is in the cone
 its guards are unchanged. Hence the sliced system's behaviours are the full system's
 projected on the cone, with the steps of dropped transitions (which change no cone
 variable) left out: P has the same verdict on both, and a proof on the slice is a
-proof on the whole. k-induction and PDR prove on the slice; BMC keeps the whole
-system, whose counterexamples show every variable.
+proof on the whole. PDR proves on the slice; BMC keeps the whole system, whose
+counterexamples show every variable, and so does k-induction, whose lemmas span
+almost every variable of the kernel models.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Callable, assert_never
 
 from zcheck.spec import typed as t
 from zcheck.spec.types import BoolT
-from zcheck.system.ir import Property, System, Transition
+from zcheck.system.ir import Property, System
 
 
 def expr_reads(e: t.TExpr, out: set[str]) -> None:
@@ -99,6 +100,39 @@ def accesses(body: tuple[t.TStmt, ...], site_reads: Callable[[str], bool], reads
 
 def cone(system: System, props: list[Property]) -> frozenset[str]:
     """The state variables that can influence the verdicts of `props`."""
+    return _cone(system, props, _transition_accesses(system, props))
+
+
+def slice_system(system: System, props: list[Property]) -> System:
+    """`system` restricted to the cone of `props` (see the module docstring)."""
+    per_tr = _transition_accesses(system, props)
+    keep = _cone(system, props, per_tr)
+    checked = frozenset(p.name for p in props)
+    transitions = tuple(replace(tr, body=_slice_body(tr.body, keep, checked))
+                        for tr, (_, writes, site) in zip(system.transitions, per_tr) if site or writes & keep)
+    return replace(
+        system,
+        vars=tuple(v for v in system.vars if v.name in keep),
+        init=_slice_body(system.init, keep, checked),
+        transitions=transitions,
+        properties=tuple(p for p in system.properties if p.name in checked),
+        lifecycles=tuple(lc for lc in system.lifecycles if lc.var in keep),
+    )
+
+
+def _transition_accesses(system: System, props: list[Property]) -> list[tuple[set[str], set[str], bool]]:
+    """Per transition: what it reads, what it writes, whether it holds a site of `props`."""
+    checked = frozenset(p.name for p in props)
+    out = []
+    for tr in system.transitions:
+        reads: set[str] = set()
+        writes: set[str] = set()
+        site = accesses(tr.body, checked.__contains__, reads, writes)
+        out.append((reads, writes, site))
+    return out
+
+
+def _cone(system: System, props: list[Property], per_tr: list[tuple[set[str], set[str], bool]]) -> frozenset[str]:
     import networkx as nx  # here, not at import: 0.16 s that `zcheck verify` pays only for PDR
 
     checked = frozenset(p.name for p in props)
@@ -110,47 +144,23 @@ def cone(system: System, props: list[Property]) -> frozenset[str]:
             expr_reads(p.expr, names)
     for a in system.assumes:
         expr_reads(a, names)
+    accesses(system.init, checked.__contains__, names, set())  # the init block's requires decide state 0
     roots.update(("var", n) for n in names)
-    init_reads: set[str] = set()
-    accesses(system.init, checked.__contains__, init_reads, set())
-    roots.update(("var", n) for n in init_reads)  # the init block's requires decide state 0
     for v in system.vars:
         if v.init is not None:
             deps: set[str] = set()
             expr_reads(v.init, deps)
             g.add_edges_from((("var", u), ("var", v.name)) for u in deps)
-    for i, tr in enumerate(system.transitions):
-        reads: set[str] = set()
-        writes: set[str] = set()
+    for i, (reads, writes, site) in enumerate(per_tr):
         node = ("tr", i)
         g.add_node(node)
-        if accesses(tr.body, checked.__contains__, reads, writes):
+        if site:
             roots.add(node)
         g.add_edges_from((("var", v), node) for v in reads)
         g.add_edges_from((node, ("var", v)) for v in writes)
     g.add_nodes_from(roots)
     closed = set(roots).union(*(nx.ancestors(g, r) for r in roots))
     return frozenset(n for kind, n in closed if kind == "var")  # type: ignore[misc]
-
-
-def slice_system(system: System, props: list[Property]) -> System:
-    """`system` restricted to the cone of `props` (see the module docstring)."""
-    keep = cone(system, props)
-    checked = frozenset(p.name for p in props)
-    transitions = []
-    for tr in system.transitions:
-        reads: set[str] = set()
-        writes: set[str] = set()
-        if accesses(tr.body, checked.__contains__, reads, writes) or writes & keep:
-            transitions.append(replace(tr, body=_slice_body(tr.body, keep, checked)))
-    return replace(
-        system,
-        vars=tuple(v for v in system.vars if v.name in keep),
-        init=_slice_body(system.init, keep, checked),
-        transitions=tuple(transitions),
-        properties=tuple(p for p in system.properties if p.name in checked),
-        lifecycles=tuple(lc for lc in system.lifecycles if lc.var in keep),
-    )
 
 
 def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozenset[str]) -> tuple[t.TStmt, ...]:
