@@ -6,9 +6,10 @@ text/path → spec (check) → system (lower) → checker (engines) → countere
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+import dataclasses
+import threading
 import time
+from dataclasses import dataclass, field
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.kind import Cti, prove
@@ -74,51 +75,56 @@ def select(system: System, names: list[str] | None) -> list[Property]:
 
 
 def verify_system(system: System, props: list[Property], depth: int = 10, timeout: float | None = None,
-                  seed: int = 0, progress=None, engine: str = "auto", max_k: int = 8) -> Run:  # type: ignore[no-untyped-def]
+                  seed: int = 0, progress=None, engine: str = "auto", max_k: int = 8,  # type: ignore[no-untyped-def]
+                  board: Board | None = None) -> Run:
     """Check `props` with the chosen engine; every engine also runs BMC to `depth`, so
     violations always come with their shortest counterexample.
 
     auto: k = 1 induction (cheap; a proved property leaves the BMC loop), then PDR starts
     in a separate process for the properties still open while BMC runs, then PDR's
     proofs are collected, then k = 2..3 for what still holds. kind: k-induction up to max_k. pdr: PDR only.
-    Lemmas take part in every k-induction proof (Houdini drops the ones that fail)."""
+    Lemmas take part in every k-induction proof (Houdini drops the ones that fail).
+    Verdicts are posted on `board` as they are decided (see Board)."""
+    board = board if board is not None else Board()
     start = time.monotonic()
     deadline = None if timeout is None else start + timeout
     lemmas = [p for p in system.properties if p.kind == "lemma"]
     raw: dict[str, Result] = {}
     ctis: dict[str, Cti] = {}
     enc = Encoding(system)
-    job = _start_pdr(system, props, engine) if engine == "pdr" else None
+    job = board.attach(_start_pdr(system, props, engine)) if engine == "pdr" else None
     try:
         if engine in ("auto", "kind"):
-            _induction_k1(system, enc, props, lemmas, engine, min(depth, _SHALLOW), deadline, seed, raw, ctis)
+            _induction_k1(system, enc, props, lemmas, engine, min(depth, _SHALLOW), deadline, seed, raw, ctis, board)
         left = _left(deadline)
         if engine == "auto" and (left is None or left > _PDR_MIN_LEFT):
             # PDR only for what k = 1 left open: no second process when k = 1 proved all,
             # nor when too little time is left to pay for starting one
-            job = _start_pdr(system, [p for p in props if p.name not in raw], engine)
+            job = board.attach(_start_pdr(system, [p for p in props if p.name not in raw], engine))
         if engine == "pdr" and job is not None:
             _merge_pdr(job, props, raw, ctis, engine, deadline)
+        board.sync(props, raw)
         rest = [p for p in props if p.name not in raw]
         bmc_depth = depth if engine != "kind" else max(depth, max_k - 1)
         facts = [p for p in props if isinstance(raw.get(p.name), Proved)]
         poll = job.proved if job is not None and engine == "auto" else None
-        raw.update(bmc(enc, rest, Options(depth=bmc_depth, timeout=_left(deadline), seed=seed, progress=progress,
-                                          proved_elsewhere=poll), facts=facts))
+        raw.update(bmc(enc, rest, board.hooks(Options(depth=bmc_depth, timeout=_left(deadline), seed=seed,
+                                                      progress=progress, proved_elsewhere=poll)), facts=facts))
         if engine == "auto" and job is not None:
             _merge_pdr(job, props, raw, ctis, engine, deadline)
+        board.sync(props, raw)
         if engine in ("auto", "kind"):
-            _induction_deeper(system, props, rest, lemmas, engine, max_k, deadline, raw, ctis)
+            _induction_deeper(system, props, rest, lemmas, engine, max_k, deadline, raw, ctis, board)
     finally:
         if job is not None:
             job.stop()
     for p in props:  # BMC stopped on a PDR proof that was then lost: say so, claim nothing
         raw.setdefault(p.name, Unknown(p, -1, "interrupted"))
-    return Run(system, tuple(_result(p, raw[p.name], ctis.get(p.name)) for p in props), depth,
-               _ENGINE_NAMES[engine], seed)
+    return Run(system, tuple(board.final(p, raw[p.name], ctis.get(p.name)) for p in props), depth,
+               ENGINE_NAMES[engine], seed)
 
 
-_ENGINE_NAMES = {"auto": "auto (bmc + k-induction + pdr)", "bmc": "bmc", "kind": "kind", "pdr": "pdr"}
+ENGINE_NAMES = {"auto": "auto (bmc + k-induction + pdr)", "bmc": "bmc", "kind": "kind", "pdr": "pdr"}
 _QUERY_TIMEOUT = 5.0  # seconds per k-induction query (--engine kind)
 _SHALLOW = 2  # BMC depth run before k = 1 induction (see _induction_k1)
 _SHALLOW_SECONDS = 1.0  # ... and its time budget
@@ -143,7 +149,7 @@ def _start_pdr(system: System, props: list[Property], engine: str) -> PdrJob | N
 
 def _induction_k1(system: System, enc: Encoding, props: list[Property], lemmas: list[Property], engine: str,
                   shallow: int, deadline: float | None, seed: int, raw: dict[str, Result],
-                  ctis: dict[str, Cti]) -> None:
+                  ctis: dict[str, Cti], board: Board) -> None:
     """Depth-0 BMC (the base case), BMC to a shallow depth within a small time budget,
     then k = 1 induction for each property neither refuted. A property violated within
     `shallow` steps keeps BMC's shortest counterexample and never reaches an induction
@@ -155,10 +161,10 @@ def _induction_k1(system: System, enc: Encoding, props: list[Property], lemmas: 
     arithmetic overruns its timeout by up to 0.7 s here) ran into the deadline, and
     `--timeout 2` took 2.6-2.7 s (tests/test_limits.py allows 2.5 s)."""
     everything = props + [lm for lm in lemmas if lm not in props]
-    base = bmc(enc, everything, Options(depth=0, timeout=_left(deadline), seed=seed))
+    base = bmc(enc, everything, board.hooks(Options(depth=0, timeout=_left(deadline), seed=seed)))
     left = _left(deadline)
     early = bmc(enc, [p for p in props if isinstance(base[p.name], Holds)],
-                Options(depth=shallow, timeout=_SHALLOW_SECONDS, seed=seed)) \
+                board.hooks(Options(depth=shallow, timeout=_SHALLOW_SECONDS, seed=seed))) \
         if shallow > 0 and (left is None or left > _SHALLOW_MIN_LEFT) else {}
     clean0 = [lm for lm in lemmas if isinstance(base.get(lm.name), Holds)]
     limit = _QUERY_TIMEOUT if engine == "kind" else _AUTO_QUERY_TIMEOUT
@@ -174,6 +180,7 @@ def _induction_k1(system: System, enc: Encoding, props: list[Property], lemmas: 
         r = prove(system, p, clean0, 0, 1, deadline, limit, assumed=proved)
         if isinstance(r, Proved):
             _record_group(r, props, raw, ctis)
+            board.sync(props, raw)
         elif isinstance(r, Cti):
             ctis[p.name] = r
 
@@ -192,7 +199,7 @@ def _record_group(r: Proved, props: list[Property], raw: dict[str, Result], ctis
 
 def _induction_deeper(system: System, props: list[Property], rest: list[Property], lemmas: list[Property],
                       engine: str, max_k: int, deadline: float | None, raw: dict[str, Result],
-                      ctis: dict[str, Cti]) -> None:
+                      ctis: dict[str, Cti], board: Board) -> None:
     """k = 2..max_k for what BMC left holding (k - 1 <= the BMC depth: the base case)."""
     clean = [lm for lm in lemmas if isinstance(raw.get(lm.name), (Holds, Proved))]
     top = max_k if engine == "kind" else min(max_k, _AUTO_MAX_K)
@@ -205,6 +212,7 @@ def _induction_deeper(system: System, props: list[Property], rest: list[Property
         r = prove(system, p, clean, r0.depth, top, deadline, limit, min_k=2, assumed=proved)
         if isinstance(r, Proved):
             _record_group(r, props, raw, ctis)
+            board.sync(props, raw)
         elif isinstance(r, Cti):
             ctis[p.name] = r
 
@@ -253,6 +261,79 @@ def _result(p: Property, r: Result, cti: Cti | None) -> PropertyResult:
     return PropertyResult(p.name, p.kind, verdict, d, r, trace, error, detail, shown)
 
 
+class Board:
+    """The verdicts decided so far, for a watchdog thread that ends a run whose solver
+    overruns the deadline (commands.py: Z3 checks its time limit only between steps, and
+    a nonlinear step can run 0.7 s past it). The engines' thread posts results as they
+    are decided; a violation is decoded there, because a Z3 context must not be used by
+    two threads. Whoever `take`s the board first reports: the run's end or the watchdog."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posted: dict[str, PropertyResult] = {}
+        self._depth: dict[str, int] = {}  # no violation of the property in traces of up to this many steps
+        self._jobs: list[PdrJob] = []
+        self._taken = False
+
+    def post(self, r: PropertyResult) -> None:
+        with self._lock:
+            self._posted[r.name] = r
+
+    def attach(self, job: PdrJob | None) -> PdrJob | None:
+        """Remember a PDR process, for the watchdog to kill."""
+        if job is not None:
+            with self._lock:
+                self._jobs.append(job)
+        return job
+
+    def hooks(self, opts: Options) -> Options:
+        """`opts` with BMC telling this board of each violation and each depth done."""
+        return dataclasses.replace(opts, on_violated=self._violated, on_depth=self._reached)
+
+    def sync(self, props: list[Property], raw: dict[str, Result]) -> None:
+        """Post every verdict in `raw` not posted yet (in the engines' thread)."""
+        for p in props:
+            r, posted = raw.get(p.name), self._get(p.name)
+            if r is not None and (posted is None or posted.result is not r):
+                self.post(_result(p, r, None))
+
+    def final(self, p: Property, r: Result, cti: Cti | None) -> PropertyResult:
+        """The run's result for `p`: a violation posted earlier is not decoded again."""
+        posted = self._get(p.name)
+        return posted if posted is not None and posted.result is r and cti is None else _result(p, r, cti)
+
+    def take(self) -> bool:
+        with self._lock:
+            first, self._taken = not self._taken, True
+        return first
+
+    def partial(self, props: list[Property]) -> tuple[PropertyResult, ...]:
+        """What is known now; the rest UNKNOWN (timeout), with the depth BMC reached."""
+        with self._lock:
+            posted, depth = dict(self._posted), dict(self._depth)
+        return tuple(posted.get(p.name) or _result(p, Unknown(p, depth.get(p.name, -1), "timeout"), None)
+                     for p in props)
+
+    def kill(self) -> None:
+        """Kill the PDR processes (from the watchdog; the engines' thread may be using them)."""
+        with self._lock:
+            jobs = list(self._jobs)
+        for job in jobs:
+            job.kill()
+
+    def _get(self, name: str) -> PropertyResult | None:
+        with self._lock:
+            return self._posted.get(name)
+
+    def _violated(self, v: Violated) -> None:
+        self.post(_result(v.prop, v, None))
+
+    def _reached(self, depth: int, pending: list[str]) -> None:
+        with self._lock:
+            for name in pending:
+                self._depth[name] = max(depth, self._depth.get(name, -1))
+
+
 def verify_text(text: str, file: str = "<model>", depth: int = 10, properties: list[str] | None = None,
                 overrides: dict[str, str] | None = None, seed: int = 0, scenario: str | None = None,
                 timeout: float | None = None) -> list[PropertyResult]:
@@ -263,19 +344,27 @@ def verify_text(text: str, file: str = "<model>", depth: int = 10, properties: l
 
 def verify_groups(path: str, defines: dict[str, str], scenario: str | None, names: list[str], depth: int,
                   deadline: float | None, seed: int, engine: str, max_k: int, jobs: int,
-                  memory_mb: int | None = None) -> tuple[str, tuple[PropertyResult, ...]]:
+                  memory_mb: int | None = None, board: Board | None = None) -> tuple[str, tuple[PropertyResult, ...]]:
     """`--jobs N`: each selected property checked on its own (a fresh `verify_system` over
     the model rebuilt from `path`), in N worker processes, results in declaration order.
     The groups do not depend on N, so every N gives the same results; N = 1 runs them in
-    this process. Counterexamples come back decoded (the Z3 model stays in the worker)."""
-    from concurrent.futures import ProcessPoolExecutor
+    this process. Counterexamples come back decoded (the Z3 model stays in the worker).
+    Each group's result is posted on `board` when it comes back."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    board = board if board is not None else Board()
     work = [(path, defines, scenario, n, depth, deadline, seed, engine, max_k, memory_mb) for n in names]
     if jobs == 1:
-        done = [_verify_group(*w) for w in work]
+        done = []
+        for w in work:
+            done.append(_verify_group(*w))
+            board.post(done[-1][1])
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = list(pool.map(_verify_group, *zip(*work)))
+            futures = [pool.submit(_verify_group, *w) for w in work]
+            for f in as_completed(futures):
+                board.post(f.result()[1])
+            done = [f.result() for f in futures]
     label = done[0][0] if done else engine
     return label, tuple(r for _, r in done)
 

@@ -4,8 +4,10 @@ and in cli.py only)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -94,17 +96,27 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
     args.spec = resolve(args.spec)
     system = api.build(args.spec, defines, args.scenario)
     props = api.select(system, args.property)
-    _warn(lifecycle_warnings(system), system)
-    if args.edges:
-        _warn(_untaken(system, args.depth, args.timeout), system)
+    board = api.Board()
+    watchdog = _watchdog(board, system, props, args)
     try:
-        run = _run_verify(system, props, args, defines)
+        _warn(lifecycle_warnings(system), system)
+        if args.edges:
+            _warn(_untaken(system, args.depth, _engine_timeout(args)), system)
+        run: api.Run | z3.Z3Exception = _run_verify(system, props, args, defines, board)
     except z3.Z3Exception as exc:
         if args.memory_limit is None:
             raise
+        run = exc
+    finally:
+        _own(board, watchdog)
+    if isinstance(run, z3.Z3Exception):
         sys.stderr.write(f"UNKNOWN: Z3 stopped at the memory limit of {args.memory_limit} MB "
-                         f"({_z3_message(exc)}); no verdict for the properties left\n")
+                         f"({_z3_message(run)}); no verdict for the properties left\n")
         return EXIT_UNKNOWN
+    return _output(run, args)
+
+
+def _output(run: api.Run, args: argparse.Namespace) -> int:
     results = list(run.results)
     match args.format:
         case "json":
@@ -119,25 +131,83 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
     return exit_code(results)
 
 
-def _run_verify(system, props, args: argparse.Namespace, defines: dict[str, str]) -> api.Run:  # type: ignore[no-untyped-def]
-    """`--timeout` counts from the start of the command (`args.started`), so the whole run,
-    imports and parsing included, stays within it; `--memory-limit` is Z3's high
-    watermark (solvers stop with an exception instead of growing past it)."""
-    timeout = args.timeout
-    if timeout is not None and getattr(args, "started", None) is not None:
-        timeout = max(0.001, timeout - (time.monotonic() - args.started) - _RENDER_MARGIN)
+def _engine_timeout(args: argparse.Namespace) -> float | None:
+    """The engines' share of `--timeout`, which counts from the start of the command
+    (`args.started`), imports and parsing included: the rest is kept for reporting."""
+    if args.timeout is None:
+        return None
+    used = time.monotonic() - args.started if getattr(args, "started", None) is not None else 0.0
+    return max(0.001, args.timeout - used - _EXIT_MARGIN - _STOP_GRACE)
+
+
+def _watchdog(board: api.Board, system: api.System, props: list[api.Property],
+              args: argparse.Namespace) -> threading.Timer | None:
+    """A timer that reports the verdicts so far and ends the process when `--timeout` is
+    about to pass with the engines still running. The engines stop _STOP_GRACE earlier
+    by their own time limits; the timer is for a Z3 step that does not check its limit
+    in time (nonlinear arithmetic: 0.6 s late, once in CI). The timer thread runs
+    Python only while this thread waits (in `start`, then in `_own`'s `join`) or when
+    it fires (`_hard_stop`), so it never frees Z3 objects behind the engines' back."""
+    if args.timeout is None:
+        return None
+    started = getattr(args, "started", time.monotonic())
+    timer = threading.Timer(max(0.0, started + args.timeout - _EXIT_MARGIN - time.monotonic()),
+                            _hard_stop, (board, system, props, args))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _hard_stop(board: api.Board, system: api.System, props: list[api.Property], args: argparse.Namespace) -> None:
+    """The watchdog's report. The engines' thread is inside Z3 and Z3 is not
+    thread-safe, so nothing here may touch a Z3 object, not even by freeing one: the
+    garbage collector, which would run in whichever thread allocates, is switched off
+    before anything else (the process ends here)."""
+    gc.disable()
+    if not board.take():
+        gc.enable()
+        return  # the run ended first and reports itself
+    board.kill()
+    if args.verbose:
+        sys.stderr.write("  ... the solver did not stop at the deadline: verdicts so far, the rest unknown\n")
+    code = _output(api.Run(system, board.partial(props), args.depth, api.ENGINE_NAMES[args.engine], args.seed), args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _own(board: api.Board, watchdog: threading.Timer | None) -> None:
+    """Claim the report for the run's own end; if the watchdog claimed it first, wait
+    for it to end the process. The timer thread is joined, so the board (and the Z3
+    objects in its results) is released in this thread: a Z3 context must not be
+    touched by two threads at once, and that includes dropping references."""
+    if watchdog is None:
+        return
+    watchdog.cancel()
+    if not board.take():
+        threading.Event().wait()
+    watchdog.join()
+
+
+def _run_verify(system, props, args: argparse.Namespace, defines: dict[str, str],  # type: ignore[no-untyped-def]
+                board: api.Board) -> api.Run:
+    """`--memory-limit` is Z3's high watermark (solvers stop with an exception instead
+    of growing past it)."""
+    timeout = _engine_timeout(args)
     if args.memory_limit is not None:
         z3.set_param("memory_high_watermark_mb", args.memory_limit)
     if args.jobs is None:
         return api.verify_system(system, props, args.depth, timeout, args.seed, _progress(args.verbose),
-                                 engine=args.engine, max_k=args.max_k)
+                                 engine=args.engine, max_k=args.max_k, board=board)
     deadline = None if timeout is None else time.monotonic() + timeout
     label, results = api.verify_groups(args.spec, defines, args.scenario, [p.name for p in props], args.depth,
-                                       deadline, args.seed, args.engine, args.max_k, args.jobs, args.memory_limit)
+                                       deadline, args.seed, args.engine, args.max_k, args.jobs, args.memory_limit,
+                                       board)
     return api.Run(system, results, args.depth, label, args.seed)
 
 
-_RENDER_MARGIN = 0.05  # seconds kept for decoding and printing after the deadline
+_EXIT_MARGIN = 0.15  # seconds of --timeout kept for Python's start before main (0.1 s here) and leaving
+_STOP_GRACE = 0.25  # ... and for the engines' last steps to end before the watchdog acts
 
 
 def _z3_message(exc: Exception) -> str:

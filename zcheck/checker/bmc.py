@@ -30,6 +30,8 @@ class Options:
     proved_elsewhere: Callable[[], set[str]] | None = None  # polled after each depth
     hints: bool = True  # add properties known safe at earlier depths (bench/ ablation turns it off)
     guard_hints: bool = True  # add the range guards' instances at each query's witnesses (idem)
+    on_violated: Callable[[Violated], None] | None = None  # told of each violation when found
+    on_depth: Callable[[int, list[str]], None] | None = None  # told of each depth done, with the pending
 
 
 GUARD_HINTS_FROM = 3  # steps (see _add_guard_hints)
@@ -101,6 +103,8 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
             pending = [p for p in pending if p.name not in results]
             safe.update((p.name, d) for p in pending if p.expr is not None and p.kind != "cover")
             depth_done = d
+            if opts.on_depth is not None:
+                opts.on_depth(d, [p.name for p in pending])
             if opts.proved_elsewhere is not None:  # another engine's proof ends the search
                 done = opts.proved_elsewhere()
                 pending = [p for p in pending if p.name not in done]
@@ -216,7 +220,9 @@ def _run(
         for q in hit:
             chosen = minimise(solver, enc, q.bad, d, q.witnesses_in(model), model)
             ex = EncodedExecution(enc, chosen, d, q.where, q.witnesses_in(chosen))
-            results[q.prop.name] = Violated(q.prop, d, ex)
+            results[q.prop.name] = found = Violated(q.prop, d, ex)
+            if opts.on_violated is not None:
+                opts.on_violated(found)
         queries = [q for q in queries if all(q is not h for h in hit)]
     return True
 

@@ -111,6 +111,15 @@ class PdrJob:
             self.stop()
         return self.outcomes
 
+    def kill(self) -> None:
+        """Kill the child without waiting (safe from another thread: a signal only)."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.kill()
+            except (OSError, ValueError):  # already gone or closed
+                pass
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.is_alive():
             self._proc.kill()
