@@ -175,3 +175,40 @@ def _subterms(x: z3.ExprRef) -> list[z3.ExprRef]:
         if z3.is_app(n):
             stack.extend(n.children())
     return out
+
+
+SHAPES = """
+model shapes
+var s: int = 0
+var e: int = 0
+var m: map[int] int = 0
+invariant sym_forall: forall p in s .. e :: m[p] == 0
+invariant sym_exists: !(exists p in s .. e :: m[p] == 1)
+invariant lit_forall: forall p in 2 .. 6 :: m[p] == 0
+invariant plain: forall p: int :: m[p] >= 0 || m[p] < 0
+"""
+
+
+def test_the_lowering_keeps_the_shapes_the_shortcuts_read() -> None:
+    """`literal_range` and `lower_bounded` read the body the type checker gives a
+    bounded quantifier (`lo <= x && x < hi -> e`). If that lowering changed, answers
+    would stay right and BMC would only get slower, which no other test notices."""
+    from zcheck.checker.testpoints import literal_range, lower_bounded, walk
+
+    system = build("<shapes>", text=SHAPES)
+
+    def quant(name: str) -> t.Quant:
+        found = [n for n in walk(system.prop(name).expr) if isinstance(n, t.Quant)]
+        assert len(found) == 1
+        return found[0]
+
+    for name in ("sym_forall", "sym_exists", "lit_forall"):
+        q = quant(name)
+        assert lower_bounded(q.body, q.var, q.kind), name
+    q = quant("lit_forall")
+    assert literal_range(q.body, q.var, q.var_type) == [2, 3, 4, 5]
+    for name in ("sym_forall", "sym_exists", "plain"):
+        q = quant(name)
+        assert literal_range(q.body, q.var, q.var_type) is None, name
+    q = quant("plain")
+    assert not lower_bounded(q.body, q.var, q.kind)
