@@ -216,3 +216,10 @@ def test_board_reports_undecided_properties_with_the_depth_reached() -> None:
     assert (first.verdict, first.detail) == ("unknown", "timeout (no violation up to depth 2)")
     assert (second.verdict, second.detail) == ("unknown", "timeout (no violation up to depth 1)")
     assert (third.verdict, third.detail) == ("unknown", "timeout")
+    # a run whose main BMC the deadline cut at depth 1 still says how deep BMC got for it
+    from zcheck.checker.results import Unknown
+
+    cut = Unknown(props[0], 1, "timeout")
+    assert board.final(props[0], cut, None).detail == "timeout (no violation up to depth 2)"
+    board.sync(props[:1], {props[0].name: cut})
+    assert board.partial(props)[0].detail == "timeout (no violation up to depth 2)"

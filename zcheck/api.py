@@ -128,7 +128,6 @@ ENGINE_NAMES = {"auto": "auto (bmc + k-induction + pdr)", "bmc": "bmc", "kind": 
 _QUERY_TIMEOUT = 5.0  # seconds per k-induction query (--engine kind)
 _SHALLOW = 2  # BMC depth run before k = 1 induction (see _induction_k1)
 _SHALLOW_SECONDS = 1.0  # ... and its time budget
-_SHALLOW_MIN_LEFT = 5.0  # ... run only with at least this much of --timeout left
 _AUTO_MAX_K = 3  # auto keeps induction cheap; use --engine kind --max-k N to go further
 _AUTO_QUERY_TIMEOUT = 1.0
 _PDR_PER_PROP = {"auto": 20.0, "pdr": 60.0}  # seconds of Spacer per property
@@ -156,16 +155,15 @@ def _induction_k1(system: System, enc: Encoding, props: list[Property], lemmas: 
     query: Z3 often answers such a query unknown only when its time limit runs out
     (1 s of the 2.9 s that `zcheck verify models/zone_device_max_pfn.zdl` took). The
     budget keeps a model whose first steps are hard for the solver from starving the
-    induction queries. Under a tight `--timeout` (less than _SHALLOW_MIN_LEFT left) the
-    shallow BMC is skipped: with it, an induction query that Z3 answers late (nonlinear
-    arithmetic overruns its timeout by up to 0.7 s here) ran into the deadline, and
-    `--timeout 2` took 2.6-2.7 s (tests/test_limits.py allows 2.5 s)."""
+    induction queries. (It used to be skipped under a tight `--timeout`, so that an
+    induction query Z3 answered late could not push the run past the deadline; the
+    watchdog in commands.py bounds the run now, whatever Z3 does.)"""
     everything = props + [lm for lm in lemmas if lm not in props]
     base = bmc(enc, everything, board.hooks(Options(depth=0, timeout=_left(deadline), seed=seed)))
     left = _left(deadline)
+    budget = _SHALLOW_SECONDS if left is None else min(left, _SHALLOW_SECONDS)
     early = bmc(enc, [p for p in props if isinstance(base[p.name], Holds)],
-                board.hooks(Options(depth=shallow, timeout=_SHALLOW_SECONDS, seed=seed))) \
-        if shallow > 0 and (left is None or left > _SHALLOW_MIN_LEFT) else {}
+                board.hooks(Options(depth=shallow, timeout=budget, seed=seed))) if shallow > 0 else {}
     clean0 = [lm for lm in lemmas if isinstance(base.get(lm.name), Holds)]
     limit = _QUERY_TIMEOUT if engine == "kind" else _AUTO_QUERY_TIMEOUT
     for p in props:
@@ -295,12 +293,12 @@ class Board:
         for p in props:
             r, posted = raw.get(p.name), self._get(p.name)
             if r is not None and (posted is None or posted.result is not r):
-                self.post(_result(p, r, None))
+                self.post(self._make(p, r, None))
 
     def final(self, p: Property, r: Result, cti: Cti | None) -> PropertyResult:
         """The run's result for `p`: a violation posted earlier is not decoded again."""
         posted = self._get(p.name)
-        return posted if posted is not None and posted.result is r and cti is None else _result(p, r, cti)
+        return posted if posted is not None and posted.result is r and cti is None else self._make(p, r, cti)
 
     def take(self) -> bool:
         with self._lock:
@@ -310,9 +308,8 @@ class Board:
     def partial(self, props: list[Property]) -> tuple[PropertyResult, ...]:
         """What is known now; the rest UNKNOWN (timeout), with the depth BMC reached."""
         with self._lock:
-            posted, depth = dict(self._posted), dict(self._depth)
-        return tuple(posted.get(p.name) or _result(p, Unknown(p, depth.get(p.name, -1), "timeout"), None)
-                     for p in props)
+            posted = dict(self._posted)
+        return tuple(posted.get(p.name) or self._make(p, Unknown(p, -1, "timeout"), None) for p in props)
 
     def kill(self) -> None:
         """Kill the PDR processes (from the watchdog; the engines' thread may be using them)."""
@@ -320,6 +317,16 @@ class Board:
             jobs = list(self._jobs)
         for job in jobs:
             job.kill()
+
+    def _make(self, p: Property, r: Result, cti: Cti | None) -> PropertyResult:
+        """`_result`, except that an unknown says the deepest depth any BMC run reached
+        for `p`: the base case and the shallow run before induction can go deeper than
+        a main run that the deadline cut short."""
+        if isinstance(r, Unknown):
+            with self._lock:
+                reached = self._depth.get(p.name, -1)
+            r = dataclasses.replace(r, depth=max(r.depth, reached))
+        return _result(p, r, cti)
 
     def _get(self, name: str) -> PropertyResult | None:
         with self._lock:

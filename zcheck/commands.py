@@ -131,13 +131,18 @@ def _output(run: api.Run, args: argparse.Namespace) -> int:
     return exit_code(results)
 
 
-def _engine_timeout(args: argparse.Namespace) -> float | None:
-    """The engines' share of `--timeout`, which counts from the start of the command
-    (`args.started`), imports and parsing included: the rest is kept for reporting."""
+def _deadline(args: argparse.Namespace) -> float | None:
+    """When `--timeout` runs out: it counts from the start of the command
+    (`args.started`, set by cli.main), imports and parsing included."""
     if args.timeout is None:
         return None
-    used = time.monotonic() - args.started if getattr(args, "started", None) is not None else 0.0
-    return max(0.001, args.timeout - used - _EXIT_MARGIN - _STOP_GRACE)
+    return getattr(args, "started", time.monotonic()) + args.timeout
+
+
+def _engine_timeout(args: argparse.Namespace) -> float | None:
+    """The engines' share of what is left of `--timeout`; the rest is kept for reporting."""
+    deadline = _deadline(args)
+    return None if deadline is None else max(0.001, deadline - time.monotonic() - _EXIT_MARGIN - _STOP_GRACE)
 
 
 def _watchdog(board: api.Board, system: api.System, props: list[api.Property],
@@ -148,11 +153,11 @@ def _watchdog(board: api.Board, system: api.System, props: list[api.Property],
     in time (nonlinear arithmetic: 0.6 s late, once in CI). The timer thread runs
     Python only while this thread waits (in `start`, then in `_own`'s `join`) or when
     it fires (`_hard_stop`), so it never frees Z3 objects behind the engines' back."""
-    if args.timeout is None:
+    deadline = _deadline(args)
+    if deadline is None:
         return None
-    started = getattr(args, "started", time.monotonic())
-    timer = threading.Timer(max(0.0, started + args.timeout - _EXIT_MARGIN - time.monotonic()),
-                            _hard_stop, (board, system, props, args))
+    timer = threading.Timer(max(0.0, deadline - _EXIT_MARGIN - time.monotonic()), _hard_stop,
+                            (board, system, props, args))
     timer.daemon = True
     timer.start()
     return timer

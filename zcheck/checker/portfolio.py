@@ -121,8 +121,7 @@ class PdrJob:
                 pass
 
     def stop(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.kill()
+        self.kill()
         if self._proc is not None:
             self._proc.join()
         if self._conn is not None:
