@@ -62,11 +62,16 @@ def verdict_of(prop: Property, r: Result) -> tuple[str, int | None]:
             return "unknown", d
 
 
-def select(system: System, names: list[str] | None) -> list[Property]:
+def select(system: System, names: list[str] | None, skip: frozenset[str] = frozenset()) -> list[Property]:
+    """The properties `-p` names (all but `skip`, the opted-out implicit ones, by default)."""
     if not names:
-        return list(system.properties)
+        return [p for p in system.properties if p.name not in skip]
     known = {p.name: p for p in system.properties}
     missing = [n for n in names if n not in known]
+    unchecked = dict(system.notes)
+    if any(n in unchecked for n in missing):
+        raise DiagnosticError([Diagnostic("ZC904", f"`{n}` is not checked on this model: {unchecked[n]}", NO_SPAN)
+                               for n in missing if n in unchecked])
     if missing:
         raise DiagnosticError([Diagnostic(
             "ZC402", f"no property named `{n}` (known: {', '.join(sorted(known)) or 'none'})", NO_SPAN

@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-o", "--output", help="write the report to this file")
     v.add_argument("--edges", action="store_true",
                    help="warn (ZC902) about transitions edges no trace of up to --depth steps takes")
+    for name, what in (("deadlock", "wait-for cycles"), ("stuck", "invalid end states"),
+                       ("lockdep", "lock-class order inversions")):
+        v.add_argument(f"--no-{name}", dest="skip", action="append_const", const=name, default=[],
+                       help=f"do not check the implicit property `{name}` ({what}) by default")
     v.add_argument("-v", "--verbose", action="store_true")
 
     c = sub.add_parser("check", help="parse and type-check only")

@@ -14,7 +14,7 @@ from typing import Any
 import z3
 
 from zcheck import __version__, api
-from zcheck.diagnostics import render as render_diagnostic
+from zcheck.diagnostics import Diagnostic, render as render_diagnostic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
 from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
 from zcheck.check_command import lifecycle_warnings, warn as _warn
@@ -95,11 +95,13 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
 
     args.spec = resolve(args.spec)
     system = api.build(args.spec, defines, args.scenario)
-    props = api.select(system, args.property)
+    props = api.select(system, args.property, frozenset(getattr(args, "skip", None) or ()))
     board = api.Board()
     watchdog = _watchdog(board, system, props, args)
     try:
         _warn(lifecycle_warnings(system), system)
+        _warn([Diagnostic("ZC904", f"`{name}` is not checked: {why}", system.properties[0].span, "warning")
+               for name, why in system.notes if not args.property], system)
         if args.edges:
             _warn(_untaken(system, args.depth, _engine_timeout(args)), system)
         run: api.Run | z3.Z3Exception = _run_verify(system, props, args, defines, board)

@@ -57,11 +57,14 @@ CODES: dict[str, str] = {
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",
     "ZC503": "bad process or scenario structure",
+    "ZC505": "concurrency construct used outside its place (self, trylock, RCU)",
+    "ZC506": "unreachable statement after goto, done or synchronize_rcu",
     "ZC504": "bad check directive",
     # warnings (9xx)
     "ZC901": "lifecycle state unreachable in the transitions graph",
     "ZC902": "transitions edge never taken up to the depth",
     "ZC903": "counterexample minimisation was cut short",
+    "ZC904": "an implicit concurrency property (deadlock, stuck) cannot be checked on this model",
 }
 
 

@@ -114,12 +114,12 @@ def _init_writes(body: tuple[t.TStmt, ...], var: str, out: set[Value]) -> bool:
                         return False
                     out.add(x.value)
             case t.SHavoc(var=v):
-                if v == var:
+                if v == var and not s.local:
                     return False
             case t.SIf(then=a, else_=b):
                 if not (_init_writes(a, var, out) and _init_writes(b, var, out)):
                     return False
-            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
                 pass
             case _:
                 assert_never(s)

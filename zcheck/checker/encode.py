@@ -676,7 +676,7 @@ class _Sym:
             case t.SAssert(prop=p):
                 reach = z3.And(path, *self.guard)
                 self.sites.append(Site(p, reach, s, c.copy()))
-            case t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+            case t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
                 raise AssertionError("lowered away")
 
     def named(self, x: Term) -> Term:
@@ -709,7 +709,9 @@ class _Sym:
             conds += [expr(s.lo, c) <= x, x < expr(s.hi, c)]
         if conds:
             self.guard.append(z3.Implies(path, z3.And(conds)))
-        if s.index is None:
+        if s.local:
+            c.locals[s.var] = x
+        elif s.index is None:
             c.cur[s.var] = x
         else:
             i_t = expr(s.index, c)

@@ -23,6 +23,9 @@ from zcheck.counterexamples.values import key_text, scalar_text
 from zcheck.spec import typed as t
 from zcheck.spec.types import INT, BoolT, BvT, MapT, Type
 from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value
+from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
+from zcheck.system.threads import LOCKDEP
+from zcheck.checker.testpoints import walk
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
 from zcheck.system.semantics import holds, initial, step
@@ -110,7 +113,10 @@ def _finish(
             raise ReplayError(f"cannot evaluate `{prop.name}` on the final state: {exc}") from None
         if value != (prop.kind == "cover"):
             raise ReplayError(f"`{prop.name}` does not {'hold' if prop.kind == 'cover' else 'fail'} in the final state")
-        why = explain(prop.expr, Env(final, rigid=rigid), wit_values, prop.kind == "cover", texts)
+        if prop.kind == "implicit" and prop.name in (DEADLOCK, STUCK):
+            why = concurrency_explanation(ex.encoding.sys, prop.name, final, rigid)
+        else:
+            why = explain(prop.expr, Env(final, rigid=rigid), wit_values, prop.kind == "cover", texts)
         return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, None)
     outcomes = init_asserts if ex.where == "init-site" else getattr(last, "asserts", ())
     failed = [a for a in outcomes if a.prop == prop.name and not a.ok]
@@ -120,6 +126,8 @@ def _finish(
     if prop.name.startswith("transitions("):
         why = lifecycle_explanation(ex.encoding.sys, prop.name[len("transitions("):-1], site, wit_values,
                                     steps[-1].transition if steps else "init")
+    elif prop.name == LOCKDEP and prop.kind == "implicit":
+        why = lockdep_explanation(site, steps, init_state)
     else:
         why = explain(site.stmt.cond, site.env, wit_values, False, texts)
     return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, site.stmt.span)
@@ -154,6 +162,34 @@ def _same_map(enc: Encoding, model: z3.ModelRef, term: MapTerm, pmap: PMap, typ:
         if scalar(model, term.read(key), typ.value) != pmap.get(p):
             return False
     return True
+
+
+def concurrency_explanation(sysm: System, name: str, state: dict, rigid: dict) -> Explanation:  # type: ignore[type-arg]
+    """Deadlock: the wait-for cycle. Stuck: where each instance is and what it waits for."""
+    rows = waits_in(sysm, state, rigid)
+    if name == DEADLOCK:
+        return Explanation(f"wait-for cycle: {cycle_text(rows)}", (), None)
+    pcs = [(v.name[:-len(".pc")], scalar_text(state[v.name], v.type)) for v in sysm.vars if v.exact_domain]
+    values = tuple((inst, f"at {pc}") for inst, pc in pcs)
+    waits = "; ".join(f"{a} waits for {what} held by {b}" for a, what, b in rows)
+    text = "no step of any instance and no action is enabled" + (f" ({waits})" if waits else "")
+    return Explanation(text, values, None)
+
+
+def lockdep_explanation(site: AssertOutcome, steps: tuple[TraceStep, ...], init_state: dict) -> Explanation:  # type: ignore[type-arg]
+    """Both acquisitions: where the reverse order was recorded, and the step taking it now."""
+    now = steps[-1].transition if steps else "init"
+    flags = sorted({n.name for n in walk(site.stmt.cond) if isinstance(n, t.Var) and n.name.startswith("lockdep.")})
+    if not flags:
+        return Explanation(f"`{now}` takes a second lock of one class without `nested` (possible recursive "
+                           "locking)", (), site.stmt.span)
+    held, taken = flags[0][len("lockdep."):].split(">", 1)
+    first = next((s for s in steps if s.state.get(flags[0]) and not (
+        steps[s.index - 2].state if s.index > 1 else init_state).get(flags[0])), None)
+    earlier = f"step {first.index} ({first.transition})" if first is not None else "an earlier step"
+    text = (f"lock order inversion: {earlier} took `{taken}` while holding `{held}`; step {len(steps)} "
+            f"({now}) takes `{held}` while holding `{taken}`")
+    return Explanation(text, (), site.stmt.span)
 
 
 def lifecycle_explanation(sysm: System, var: str, site: AssertOutcome, witnesses: tuple, writer: str) -> Explanation:  # type: ignore[type-arg]

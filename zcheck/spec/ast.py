@@ -126,7 +126,35 @@ class Quant:
     span: Span = _span()
 
 
-Expr = Union[IntLit, BoolLit, Name, Call, Index, Unary, Binary, IfExpr, InRange, Quant]
+@dataclass(frozen=True)
+class Field:
+    """`walker[i].page_ok` (an instance's local), `online_block.check` (a step label)."""
+
+    base: "Expr"
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LockRef:
+    """`device_lock` or `device_lock[b]` in a lock statement or trylock expression."""
+
+    name: str
+    index: "Expr | None"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TryLock:
+    """`try_acquire L`, `down_read_trylock S`, `down_write_trylock S`: take the lock if it
+    is free and give true, else give false and change nothing."""
+
+    op: str  # "try_acquire" | "down_read_trylock" | "down_write_trylock"
+    lock: LockRef
+    span: Span = _span()
+
+
+Expr = Union[IntLit, BoolLit, Name, Call, Index, Unary, Binary, IfExpr, InRange, Quant, Field, TryLock]
 
 # ---------------------------------------------------------------- statements
 
@@ -218,18 +246,40 @@ class Done:
 
 
 @dataclass(frozen=True)
-class Acquire:
-    lock: str
+class LockStmt:
+    """acquire | release | down_read | up_read | down_write | up_write, on one lock."""
+
+    op: str
+    lock: LockRef
+    nested: bool = False  # `acquire L nested`: the kernel's mutex_lock_nested (lockdep)
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Release:
-    lock: str
+class BugOn:
+    name: str | None
+    cond: Expr
     span: Span = _span()
 
 
-Stmt = Union[Assign, HavocType, HavocRange, If, Let, Require, Assert, Goto, Done, Acquire, Release]
+@dataclass(frozen=True)
+class Rcu:
+    op: str  # "rcu_read_lock" | "rcu_read_unlock" | "synchronize_rcu"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LetAny:
+    """`let x = any T` / `let x = any in lo .. hi`: a nondeterministic local value."""
+
+    name: str
+    type: TypeExpr | None
+    lo: Expr | None
+    hi: Expr | None
+    span: Span = _span()
+
+
+Stmt = Union[Assign, HavocType, HavocRange, If, Let, Require, Assert, Goto, Done, LockStmt, BugOn, Rcu, LetAny]
 
 # ---------------------------------------------------------------- declarations
 
@@ -361,19 +411,43 @@ class StepDecl:
 
 
 @dataclass(frozen=True)
+class CallItem:
+    """`call P(args)` between the steps of a process or procedure."""
+
+    proc: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+ProcItem = Union[StepDecl, CallItem]
+
+
+@dataclass(frozen=True)
 class ProcessDecl:
     name: str
     count: Expr | None
     params: tuple[Param, ...]
     locals: tuple[VarDecl, ...]
-    steps: tuple[StepDecl, ...]
+    steps: tuple[ProcItem, ...]
     loop: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ProcedureDecl:
+    name: str
+    params: tuple[Param, ...]
+    locals: tuple[VarDecl, ...]
+    steps: tuple[ProcItem, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class LockDecl:
     name: str
+    kind: str = "mutex"  # "mutex" | "spinlock" | "rwsem"
+    count: Expr | None = None  # an array of locks: `lock device_lock[BLOCKS]`
+    kind_written: bool = field(default=False, compare=False)  # `: mutex` written out
     span: Span = _span()
 
 
@@ -432,7 +506,7 @@ class CheckDecl:
 
 Decl = Union[
     ModelDecl, ImportDecl, ConstDecl, TypeDecl, EnumDecl, VarDecl, FnDecl, AssumeDecl,
-    InitDecl, ActionDecl, PropertyDecl, TransitionsDecl, ProcessDecl, LockDecl,
+    InitDecl, ActionDecl, PropertyDecl, TransitionsDecl, ProcessDecl, ProcedureDecl, LockDecl,
     ScenarioDecl, CheckDecl,
 ]
 

@@ -47,8 +47,24 @@ class PropertyInfo:
 
 @dataclass(frozen=True)
 class StepInfo:
+    """One step of a process after `call`s are inlined: `label` is its name in traces
+    (`online_block.check` for a procedure's step); gotos in `body` name their target as
+    `#N`, the index of the target step in the process's list."""
+
     label: str
     body: tuple[TStmt, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A declared lock. `count` is set for a lock array; `readers` (rwsems only) are the
+    owners whose code may take it for reading (one read counter each)."""
+
+    name: str
+    kind: str  # "mutex" | "spinlock" | "rwsem"
+    count: int | None
+    readers: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
 
 
@@ -88,7 +104,8 @@ class CheckedSpec:
     actions: tuple[ActionInfo, ...]
     properties: tuple[PropertyInfo, ...]
     processes: tuple[ProcessInfo, ...] = ()
-    locks: tuple[str, ...] = ()
+    locks: tuple[LockInfo, ...] = ()
+    owners: EnumT | None = None  # none, every process instance, env (the owner of locks taken by actions)
     transitions: tuple[TransitionsInfo, ...] = ()
     scenarios: tuple[ast.ScenarioDecl, ...] = ()
     checks: tuple[ast.CheckDecl, ...] = ()

@@ -8,15 +8,16 @@ whole-model view: variable initialisers are constant, processes and their steps,
 from __future__ import annotations
 
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Sources, Span
-from zcheck.spec import ast
+from zcheck.spec import ast, threads
 from zcheck.spec import typed as t
 from zcheck.spec.checked import (
-    ActionInfo, CheckedSpec, ConstInfo, ProcessInfo, PropertyInfo, StepInfo, TransitionsInfo, VarInfo,
+    ActionInfo, CheckedSpec, ConstInfo, LockInfo, ProcessInfo, PropertyInfo, StepInfo, TransitionsInfo, VarInfo,
 )
 from zcheck.spec.typecheck import Checker, _Bad, _Scope, substitute
-from zcheck.spec.types import INT, BoolT, EnumT, MapT, RangeT, Type
+from zcheck.spec.types import BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 
 MAX_INSTANCES = 64
+MAX_LOCKS = 4096
 
 
 def check_modules(
@@ -35,6 +36,7 @@ def check_modules(
         if isinstance(d, ast.TypeDecl):
             c.guard(lambda d=d: c.named_type(d.name, d.span, frozenset()))
     vars_ = _vars(c, decls)
+    _layout(c, decls)
     for d in decls:
         if isinstance(d, ast.FnDecl) and c.decl_of[d.name][1] is d:
             c.guard(lambda d=d: c.fn(d.name, d.span))
@@ -62,7 +64,8 @@ def check_modules(
         model=model, main_file=main_file, sources=sources, consts=consts,
         enums=tuple(v for v in c.types.values() if isinstance(v, EnumT)),
         vars=vars_, assumes=assumes, init=init, actions=actions, properties=props,
-        processes=processes, locks=tuple(c.locks), transitions=transitions,
+        processes=processes, locks=tuple(c.layout.locks.values()), owners=c.layout.owners,
+        transitions=transitions,
         scenarios=scenarios, checks=checks, header=header,
         warnings=tuple(d for d in c.diags if d.severity != "error"),
     )
@@ -115,9 +118,56 @@ def _vars(c: Checker, decls: list[ast.Decl]) -> tuple[VarInfo, ...]:
             out.append(VarInfo(d.name, vtype, init, d.span))
         except _Bad:
             continue
-    for lock in c.locks:
-        out.append(VarInfo(lock, INT, t.Lit(0, INT), c.decl_of[lock][2]))
     return tuple(out)
+
+
+def _layout(c: Checker, decls: list[ast.Decl]) -> None:
+    """Instances, steps, fields and locks, before any body is checked (see spec.threads)."""
+    procs: list[tuple[ast.ProcessDecl, int]] = []
+    for d in decls:
+        if isinstance(d, ast.ProcessDecl) and c.decl_of[d.name][1] is d:
+            count = c.guard(lambda d=d: c.const_int(d.count) if d.count is not None else 1)
+            count = count if isinstance(count, int) and 1 <= count <= MAX_INSTANCES else 1
+            procs.append((d, count))
+    owners = EnumT("owner", threads.owner_names([(d.name, n) for d, n in procs]))
+    c.layout.owners = owners
+    first = 1
+    for d, count in procs:
+        labels = threads.step_labels(d.steps, c.procedures)
+        fields = [(p.name, c.guard(lambda p=p: c.resolve_type(p.type))) for p in d.params]
+        fields += [(v.name, c.guard(lambda v=v: c.resolve_type(v.type))) for v in d.locals]
+        c.layout.procs[d.name] = threads.ProcLayout(
+            d.name, count, first, tuple(labels), tuple((n, ty) for n, ty in fields if ty is not None))
+        first += count
+    readers: dict[str, list[str]] = {}
+    for d, count in procs:
+        for op, lock in threads.lock_uses(d.steps, c.procedures):
+            if op in threads.READ_OPS:
+                readers.setdefault(lock, []).extend(f"{d.name}[{i}]" for i in range(count))
+    for d in decls:
+        if isinstance(d, ast.ActionDecl):
+            for op, lock in threads.stmt_lock_uses(d.body):
+                if op in threads.READ_OPS and threads.ENV not in readers.get(lock, []):
+                    readers.setdefault(lock, []).append(threads.ENV)
+    for name, decl in c.lock_decls.items():
+        _lock_info(c, decl, readers.get(name, []))
+
+
+def _lock_info(c: Checker, d: ast.LockDecl, readers: list[str]) -> None:
+    if d.kind not in ("mutex", "spinlock", "rwsem"):
+        c.diags.append(Diagnostic("ZC201", f"unknown lock kind `{d.kind}` (a lock is a `mutex` or a `spinlock`; "
+                                  "declare a reader-writer semaphore with `rwsem`)", d.span))
+    count = None
+    if d.count is not None:
+        got = c.guard(lambda: c.const_int(d.count))  # type: ignore[arg-type]
+        count = got if isinstance(got, int) else 1
+        if count < 1 or count > MAX_LOCKS:
+            c.diags.append(Diagnostic("ZC503", f"a lock array has 1..{MAX_LOCKS} locks, not {count}", d.span))
+            count = 1
+    order = list(c.layout.owners.members)
+    kind = d.kind if d.kind in ("mutex", "spinlock", "rwsem") else "mutex"
+    ordered = tuple(sorted(set(readers), key=order.index)) if kind == "rwsem" else ()
+    c.layout.locks[d.name] = LockInfo(d.name, kind, count, ordered, d.span)
 
 
 def _in_range(c: Checker, want: Type, e: t.TExpr, span: Span) -> None:
@@ -147,6 +197,7 @@ def _actions(c: Checker, decls: list[ast.Decl]) -> tuple[ActionInfo, ...]:
         try:
             scope = _Scope(where=f"action {d.name}")
             params = _params(c, d.params, scope, lambda n, ty, sp: t.Param(n, ty, sp))
+            scope.effects = True
             out.append(ActionInfo(d.name, tuple(params), c.body(d.body, scope), d.span))
         except _Bad:
             continue
@@ -183,42 +234,138 @@ def _process(c: Checker, d: ast.ProcessDecl) -> ProcessInfo:
     params = _params(c, d.params, scope, lambda n, ty, sp: t.Var(f"{d.name}[].{n}", ty, sp))
     for name, ptype in params:
         c.var_types[name] = ptype
-    locals_: list[VarInfo] = []
-    for v in d.locals:
-        if v.name in scope.names:
-            c.err("ZC202", f"`{v.name}` is already declared in process `{d.name}`", v.span)
+    locals_ = _locals(c, d.name, d.locals, scope, f"{d.name}[].", frozenset(n for n, _ in params))
+    steps: list[StepInfo] = []
+    pending: list[t.TStmt] = []
+    _expand(c, d.name, d.steps, scope, (), steps, pending, locals_)
+    return ProcessInfo(d.name, count, tuple(params), tuple(locals_), tuple(steps), d.loop, d.span)
+
+
+def _locals(c: Checker, proc: str, decls: tuple[ast.VarDecl, ...], scope: _Scope, prefix: str,
+            allowed: frozenset[str]) -> list[VarInfo]:
+    out: list[VarInfo] = []
+    for v in decls:
+        if v.name in scope.names or v.name == "self":
+            c.err("ZC202", f"`{v.name}` is already declared in `{scope.where.split()[-1]}`", v.span)
         vtype = c.resolve_type(v.type)
-        vname = f"{d.name}[].{v.name}"
+        vname = prefix + v.name
         init = None
         if v.init is not None:
             want = vtype.value if isinstance(vtype, MapT) else vtype
             init = c.expect_type(want, c.expr(v.init, scope), v.init.span, f"`{v.name}`")
-            _constant_expr(c, init, v.init.span, frozenset(n for n, _ in params))
+            _constant_expr(c, init, v.init.span, allowed | {f"{proc}[].#self"})
         elif isinstance(vtype, MapT):
             c.err("ZC302", f"map `{v.name}` needs a default value", v.span)
         c.var_types[vname] = vtype
         scope.names[v.name] = t.Var(vname, vtype, v.span)
         scope.writable[v.name] = vname
-        locals_.append(VarInfo(vname, vtype, init, v.span))
-    labels = [s.label for s in d.steps]
-    steps = []
-    for s in d.steps:
-        if labels.count(s.label) > 1 and labels.index(s.label) != d.steps.index(s):
-            c.diags.append(Diagnostic("ZC202", f"step `{s.label}` declared twice in `{d.name}`", s.span))
-            continue
-        body = c.body(s.body, _Scope(dict(scope.names), dict(scope.writable), f"process {d.name}.{s.label}", d.name))
-        _check_gotos(c, body, labels, d.name)
-        steps.append(StepInfo(s.label, body, s.span))
-    return ProcessInfo(d.name, count, tuple(params), tuple(locals_), tuple(steps), d.loop, d.span)
+        out.append(VarInfo(vname, vtype, init, v.span))
+    return out
 
 
-def _check_gotos(c: Checker, body: tuple[t.TStmt, ...], labels: list[str], proc: str) -> None:
+def _expand(c: Checker, proc: str, items: tuple[ast.ProcItem, ...], scope: _Scope, path: tuple[str, ...],
+            out: list[StepInfo], pending: list[t.TStmt], locals_: list[VarInfo]) -> None:
+    """Check the steps of a process or procedure frame, inlining `call`s; resolve the
+    frame's gotos to step indices (`#N`). `pending` holds the argument and local
+    assignments of calls, run at the start of the next step."""
+    mine: dict[str, int] = {}
+    where = scope.where
+    for item in items:
+        if isinstance(item, ast.StepDecl):
+            if item.label in mine:
+                c.diags.append(Diagnostic("ZC202", f"step `{item.label}` declared twice in `{where.split()[-1]}`",
+                                          item.span))
+                continue
+            if item.label in ("done", "crashed"):
+                c.diags.append(Diagnostic("ZC202", f"`{item.label}` is reserved (the pc of a finished or crashed "
+                                          "instance); name the step otherwise", item.span))
+                continue
+            step_scope = _Scope(dict(scope.names), dict(scope.writable), f"{where}.{item.label}", proc, effects=True)
+            body = c.body(item.body, step_scope)
+            mine[item.label] = len(out)
+            out.append(StepInfo(".".join(path + (item.label,)), tuple(pending) + body, item.span))
+            pending.clear()
+        else:
+            c.guard(lambda item=item: _call(c, proc, item, scope, path, out, pending, locals_))
+    for idx in mine.values():
+        body = _resolve_gotos(c, out[idx].body, mine, where.split()[-1])
+        out[idx] = StepInfo(out[idx].label, body, out[idx].span)
+
+
+def _call(c: Checker, proc: str, item: ast.CallItem, scope: _Scope, path: tuple[str, ...],
+          out: list[StepInfo], pending: list[t.TStmt], locals_: list[VarInfo]) -> None:
+    callee = c.procedures.get(item.proc)
+    if callee is None:
+        entry = c.decl_of.get(item.proc)
+        if entry is not None:
+            c.err("ZC203", f"`{item.proc}` is a {entry[0]}, not a procedure", item.span)
+        c.err("ZC201", f"unknown procedure `{item.proc}`", item.span)
+    if item.proc in path:
+        cycle = " -> ".join(path[path.index(item.proc):] + (item.proc,))
+        c.err("ZC306", f"procedure `{item.proc}` calls itself ({cycle}); procedures are inlined, not recursive",
+              item.span)
+    if len(path) >= threads.MAX_CALL_DEPTH:
+        c.err("ZC306", f"calls nested more than {threads.MAX_CALL_DEPTH} deep", item.span)
+    if len(item.args) != len(callee.params):
+        c.err("ZC204", f"`{item.proc}` takes {len(callee.params)} arguments, got {len(item.args)}", item.span)
+    if not callee.steps:
+        c.err("ZC503", f"procedure `{item.proc}` has no steps", callee.span)
+    inner_path = path + (item.proc,)
+    prefix = f"{proc}[].{'.'.join(inner_path)}."
+    inner = _Scope(where=f"process {proc}.{'.'.join(inner_path)}", proc=proc)
+    assigns: list[t.TStmt] = []
+    for p, arg in zip(callee.params, item.args):
+        ptype = c.resolve_type(p.type)
+        if isinstance(ptype, MapT):
+            c.err("ZC302", "parameters must have a scalar type", p.span)
+        value = c.expect_type(ptype, c.expr(arg, scope), arg.span, f"argument `{p.name}` of `{item.proc}`")
+        vname = prefix + p.name
+        if vname not in c.var_types:
+            c.var_types[vname] = ptype
+            locals_.append(VarInfo(vname, ptype, _zero(ptype), p.span))
+        inner.names[p.name] = t.Var(vname, ptype, p.span)
+        inner.writable[p.name] = vname
+        assigns.append(t.SAssign(vname, value, item.span))
+    fresh = [v for v in callee.locals if prefix + v.name not in c.var_types]
+    declared = _locals(c, proc, callee.locals, inner, prefix, frozenset())
+    locals_.extend(v for v in declared if v.name in {prefix + f.name for f in fresh})
+    for v in declared:  # a local starts afresh at each call
+        if v.init is not None:
+            assigns.append(t.SAssign(v.name, v.init, item.span))
+    pending.extend(assigns)
+    _expand(c, proc, callee.steps, inner, inner_path, out, pending, locals_)
+
+
+def _zero(typ: Type) -> t.TExpr:
+    match typ:
+        case BoolT():
+            return t.Lit(False, BOOL)
+        case RangeT(lo=lo):
+            return t.Lit(lo, typ)
+        case EnumT() | IntT() | BvT():
+            return t.Lit(0, typ)
+        case MapT():
+            raise AssertionError("scalar parameters only")
+
+
+def _resolve_gotos(c: Checker, body: tuple[t.TStmt, ...], labels: dict[str, int], frame: str) -> tuple[t.TStmt, ...]:
+    out: list[t.TStmt] = []
     for s in body:
-        if isinstance(s, t.SGoto) and s.label not in labels:
-            c.diags.append(Diagnostic("ZC201", f"`goto {s.label}`: process `{proc}` has no such step", s.span))
-        if isinstance(s, t.SIf):
-            _check_gotos(c, s.then, labels, proc)
-            _check_gotos(c, s.else_, labels, proc)
+        if isinstance(s, t.SGoto) and not s.label.startswith("#"):
+            if s.label not in labels:
+                known = ", ".join(f"`{lab}`" for lab in labels)
+                c.diags.append(Diagnostic(
+                    "ZC201", f"`goto {s.label}`: `{frame}` has no such step (its steps: {known}; a goto may not "
+                    "leave a procedure or enter one)", s.span))
+                out.append(s)
+                continue
+            out.append(t.SGoto(f"#{labels[s.label]}", s.span))
+        elif isinstance(s, t.SIf):
+            out.append(t.SIf(s.cond, _resolve_gotos(c, s.then, labels, frame),
+                             _resolve_gotos(c, s.else_, labels, frame), s.span))
+        else:
+            out.append(s)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- transitions
@@ -229,12 +376,12 @@ def _writes(body: tuple[t.TStmt, ...], var: str) -> list[t.TStmt]:
     for s in body:
         match s:
             case t.SAssign(var=v) | t.SStore(var=v) | t.SFill(var=v) | t.SHavoc(var=v):
-                if v == var:
+                if v == var and not getattr(s, "local", False):
                     out.append(s)
             case t.SIf(then=a, else_=b):
                 out.extend(_writes(a, var))
                 out.extend(_writes(b, var))
-            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
                 pass
     return out
 
@@ -243,7 +390,8 @@ def _writers(actions: tuple[ActionInfo, ...], processes: tuple[ProcessInfo, ...]
     out: dict[str, tuple[t.TStmt, ...]] = {a.name: a.body for a in actions}
     for p in processes:
         for s in p.steps:
-            out[f"{p.name}.{s.label}"] = s.body
+            name = f"{p.name}.{s.label}"
+            out[name] = out.get(name, ()) + s.body  # a procedure called twice: both copies
     return out
 
 
@@ -400,9 +548,11 @@ def _known_target(target: str, c: Checker, props: tuple[PropertyInfo, ...], acti
         return True
     if target.startswith("transitions(") and target[12:-1] in {t_.var for t_ in transitions}:
         return True
-    if target.startswith("lock(") and target[5:-1] in c.locks:
+    if target.startswith("lock(") and (target[5:-1] in c.layout.locks or target == "lock(rcu)"):
         return True
+    if target in ("deadlock", "stuck", "lockdep"):
+        return bool(c.layout.procs) and bool(c.layout.locks)
     owner, _, rest = target.partition(".")
     writers = {a.name for a in actions} | {f"{p.name}[{i}]" for p in processes for i in range(p.count)} | {"init"}
-    return owner in writers and (rest.startswith("assert@") or rest.startswith("range@")) or (
-        "." in rest and rest.split(".", 1)[1].startswith(("assert@", "range@")))
+    kinds = ("assert@", "range@", "bug_on@")
+    return owner in writers and rest.startswith(kinds) or ("." in rest and rest.rsplit(".", 1)[1].startswith(kinds))

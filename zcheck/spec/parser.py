@@ -293,9 +293,23 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
     def process_decl(self, meta: Any, c: list[Any]) -> ast.ProcessDecl:
         name, count, params, *items = c
         locals_ = tuple(i for i in items if isinstance(i, ast.VarDecl))
-        steps = tuple(i for i in items if isinstance(i, ast.StepDecl))
+        steps = tuple(i for i in items if isinstance(i, (ast.StepDecl, ast.CallItem)))
         loop = any(i == "loop" for i in items)
         return ast.ProcessDecl(str(name), count, tuple(params or ()), locals_, steps, loop, self._s(meta))
+
+    @v_args(meta=True)
+    def procedure_decl(self, meta: Any, c: list[Any]) -> ast.ProcedureDecl:
+        name, params, *items = c
+        if any(i == "loop" for i in items):
+            raise DiagnosticError([Diagnostic(
+                "ZC101", "`loop` belongs to a process; a procedure returns after its last step", self._s(meta))])
+        locals_ = tuple(i for i in items if isinstance(i, ast.VarDecl))
+        steps = tuple(i for i in items if isinstance(i, (ast.StepDecl, ast.CallItem)))
+        return ast.ProcedureDecl(str(name), tuple(params or ()), locals_, steps, self._s(meta))
+
+    @v_args(meta=True)
+    def call_item(self, meta: Any, c: list[Any]) -> ast.CallItem:
+        return ast.CallItem(str(c[0]), tuple(c[1] or ()), self._s(meta))
 
     @v_args(meta=True)
     def step_decl(self, meta: Any, c: list[Any]) -> ast.StepDecl:
@@ -306,7 +320,12 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def lock_decl(self, meta: Any, c: list[Any]) -> ast.LockDecl:
-        return ast.LockDecl(str(c[0]), self._s(meta))
+        kind = "mutex" if c[2] is None else str(c[2])
+        return ast.LockDecl(str(c[0]), kind, c[1], c[2] is not None, self._s(meta))
+
+    @v_args(meta=True)
+    def rwsem_decl(self, meta: Any, c: list[Any]) -> ast.LockDecl:
+        return ast.LockDecl(str(c[0]), "rwsem", c[1], True, self._s(meta))
 
     @v_args(meta=True)
     def scenario_decl(self, meta: Any, c: list[Any]) -> ast.ScenarioDecl:
@@ -451,12 +470,28 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
         return ast.Done(self._s(meta))
 
     @v_args(meta=True)
-    def acquire_stmt(self, meta: Any, c: list[Any]) -> ast.Acquire:
-        return ast.Acquire(str(c[0]), self._s(meta))
+    def lock_stmt(self, meta: Any, c: list[Any]) -> ast.LockStmt:
+        return ast.LockStmt(str(c[0]), c[1], c[2] is not None, self._s(meta))
 
     @v_args(meta=True)
-    def release_stmt(self, meta: Any, c: list[Any]) -> ast.Release:
-        return ast.Release(str(c[0]), self._s(meta))
+    def lock_ref(self, meta: Any, c: list[Any]) -> ast.LockRef:
+        return ast.LockRef(str(c[0]), c[1], self._s(meta))
+
+    @v_args(meta=True)
+    def bug_on_stmt(self, meta: Any, c: list[Any]) -> ast.BugOn:
+        return ast.BugOn(None if c[0] is None else str(c[0]), c[1], self._s(meta))
+
+    @v_args(meta=True)
+    def rcu_stmt(self, meta: Any, c: list[Any]) -> ast.Rcu:
+        return ast.Rcu(str(c[0]), self._s(meta))
+
+    @v_args(meta=True)
+    def let_any_type(self, meta: Any, c: list[Any]) -> ast.LetAny:
+        return ast.LetAny(str(c[0]), c[1], None, None, self._s(meta))
+
+    @v_args(meta=True)
+    def let_any_range(self, meta: Any, c: list[Any]) -> ast.LetAny:
+        return ast.LetAny(str(c[0]), None, c[1], c[2], self._s(meta))
 
     # ---- types
     @v_args(meta=True)
@@ -518,6 +553,14 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def index(self, meta: Any, c: list[Any]) -> ast.Expr:
         return ast.Index(c[0], c[1], self._s(meta))
+
+    @v_args(meta=True)
+    def field(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Field(c[0], str(c[1]), self._s(meta))
+
+    @v_args(meta=True)
+    def trylock(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.TryLock(str(c[0]), c[1], self._s(meta))
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> ast.Expr:

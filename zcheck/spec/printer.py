@@ -125,8 +125,10 @@ def _prec(e: ast.Expr) -> int:
             return _UNARY
         case ast.InRange():
             return _IN
-        case ast.Index():
+        case ast.Index() | ast.Field():
             return _POSTFIX
+        case ast.TryLock():
+            return _UNARY
         case ast.Quant() | ast.IfExpr():
             return _IFF  # they extend as far right as possible
         case ast.IntLit() | ast.BoolLit() | ast.Name() | ast.Call():
@@ -161,6 +163,10 @@ def _bare(e: ast.Expr, tail: bool) -> str:
             return f"{f}({', '.join(expr(a) for a in args)})"
         case ast.Index(base=b, index=i):
             return f"{_expr(b, _POSTFIX, False)}[{expr(i)}]"
+        case ast.Field(base=b, name=n):
+            return f"{_expr(b, _POSTFIX, False)}.{n}"
+        case ast.TryLock(op=op, lock=lk):
+            return f"{op} {lock_ref(lk)}"
         case ast.Unary(op="!", operand=o):
             return f"!{_expr(o, _NOT, tail)}"
         case ast.Unary(op=op, operand=o):
@@ -286,6 +292,10 @@ def type_expr(t: ast.TypeExpr) -> str:
             return f"{_expr(lo, _ADD, False)} .. {_expr(hi, _ADD, False)}"
         case _:
             assert_never(t)
+
+
+def lock_ref(lk: ast.LockRef) -> str:
+    return lk.name if lk.index is None else f"{lk.name}[{expr(lk.index)}]"
 
 
 def _lvalue(lv: ast.LValue) -> str:
@@ -466,8 +476,15 @@ class _Printer:
                 self.transitions(d, depth)
             case ast.ProcessDecl():
                 self.process(d, depth)
-            case ast.LockDecl(name=n):
-                self.line(f"lock {n}", depth, s.line, s.end_line, False)
+            case ast.LockDecl(name=n, kind=k, count=cnt):
+                size = "" if cnt is None else f"[{expr(cnt)}]"
+                if k == "rwsem":
+                    text = f"rwsem {n}{size}"
+                else:
+                    text = f"lock {n}{size}" + (f": {k}" if d.kind_written else "")
+                self.line(text, depth, s.line, s.end_line, False)
+            case ast.ProcedureDecl():
+                self.process(d, depth)
             case ast.ScenarioDecl(name=n, items=items):
                 self.opener(f"scenario {n}", depth, s, False)
                 for i, item in enumerate(items):
@@ -495,18 +512,26 @@ class _Printer:
             self.line(text, depth + 1, e.span.line, e.span.end_line, i == 0)
         self.closer(depth, d.span.end_line)
 
-    def process(self, d: ast.ProcessDecl, depth: int) -> None:
-        count = "" if d.count is None else f"[{expr(d.count)}]"
-        params = f"({_params(d.params)})" if d.params else ""
-        self.opener(f"process {d.name}{count}{params}", depth, d.span, False)
+    def process(self, d: ast.ProcessDecl | ast.ProcedureDecl, depth: int) -> None:
+        if isinstance(d, ast.ProcedureDecl):
+            head = f"procedure {d.name}({_params(d.params)})"
+        else:
+            count = "" if d.count is None else f"[{expr(d.count)}]"
+            params = f"({_params(d.params)})" if d.params else ""
+            head = f"process {d.name}{count}{params}"
+        self.opener(head, depth, d.span, False)
         first = True
         for v in d.locals:
             self.var(v, depth + 1, first)
             first = False
         for st in d.steps:
-            self.block(f"step {st.label}", st.body, depth + 1, st.span, first)
+            if isinstance(st, ast.CallItem):
+                args = ", ".join(expr(a) for a in st.args)
+                self.line(f"call {st.proc}({args})", depth + 1, st.span.line, st.span.end_line, first)
+            else:
+                self.block(f"step {st.label}", st.body, depth + 1, st.span, first)
             first = False
-        if d.loop:  # the marker has no span: it goes last, after the comments before `}`
+        if isinstance(d, ast.ProcessDecl) and d.loop:  # the marker has no span: it goes last, after the comments before `}`
             self.leading(d.span.end_line, depth + 1, first)
             self.out.append(INDENT * (depth + 1) + "loop")
         self.closer(depth, d.span.end_line)
@@ -544,10 +569,18 @@ class _Printer:
                 text = f"goto {lab}"
             case ast.Done():
                 text = "done"
-            case ast.Acquire(lock=lk):
-                text = f"acquire {lk}"
-            case ast.Release(lock=lk):
-                text = f"release {lk}"
+            case ast.LockStmt(op=op, lock=lk, nested=nested):
+                text = f"{op} {lock_ref(lk)}" + (" nested" if nested else "")
+            case ast.BugOn(name=n, cond=c):
+                text = _head(f"bug_on {n + ': ' if n else ''}", c, depth)
+            case ast.Rcu(op=op):
+                text = op
+            case ast.LetAny(name=n, type=ty, lo=lo, hi=hi):
+                if ty is not None:
+                    text = f"let {n} = any {type_expr(ty)}"
+                else:
+                    assert lo is not None and hi is not None
+                    text = f"let {n} = any in {_expr(lo, _ADD, False)} .. {_expr(hi, _ADD, False)}"
             case _:
                 assert_never(st)
         self.line(text, depth, s.line, s.end_line, first)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Callable, NoReturn
 
 from zcheck.diagnostics import Diagnostic, Sources, Span
-from zcheck.spec import ast, ops
+from zcheck.spec import ast, ops, threads
 from zcheck.spec import typed as t
+from zcheck.spec.checked import LockInfo
 from zcheck.spec.types import (
     BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, compatible, is_intlike, is_scalar,
 )
@@ -33,9 +34,11 @@ class _Scope:
     writable: dict[str, str] = field(default_factory=dict)  # local name → state var name
     where: str = "expression"  # "action NAME", "process P step S", "init", "property"
     proc: str | None = None
+    hoist: list[t.TStmt] | None = None  # statements a trylock in the current statement runs first
+    effects: bool = False  # a step or action body: lock statements and trylocks allowed
 
     def child(self) -> "_Scope":
-        return _Scope(dict(self.names), dict(self.writable), self.where, self.proc)
+        return _Scope(dict(self.names), dict(self.writable), self.where, self.proc, None, self.effects)
 
 
 class Checker:
@@ -58,8 +61,10 @@ class Checker:
         self.fn_checked: dict[str, tuple[tuple[tuple[str, Type], ...], Type, t.TExpr]] = {}
         self.counter = 0
         self.actions: dict[str, ast.ActionDecl] = {}
-        self.locks: list[str] = []
         self.processes: dict[str, ast.ProcessDecl] = {}
+        self.procedures: dict[str, ast.ProcedureDecl] = {}
+        self.lock_decls: dict[str, ast.LockDecl] = {}
+        self.layout = threads.Layout()
 
     # ------------------------------------------------------------ reporting
 
@@ -128,10 +133,13 @@ class Checker:
                 self.declare(name, kind, d, d.span)
             case ast.LockDecl(name=name):
                 self.declare(name, "lock", d, d.span)
-                self.locks.append(name)
+                self.lock_decls.setdefault(name, d)
             case ast.ProcessDecl(name=name):
                 self.declare(name, "process", d, d.span)
                 self.processes.setdefault(name, d)
+            case ast.ProcedureDecl(name=name):
+                self.declare(name, "procedure", d, d.span)
+                self.procedures.setdefault(name, d)
             case ast.ScenarioDecl(name=name):
                 self.declare(name, "scenario", d, d.span)
             case (ast.ModelDecl() | ast.ImportDecl() | ast.AssumeDecl() | ast.InitDecl()
@@ -276,12 +284,23 @@ class Checker:
                 return self.between(x, lo_t, hi_t, e.span)
             case ast.Quant():
                 return self.quant(e, scope)
+            case ast.Field():
+                return self.field(e, scope)
+            case ast.TryLock():
+                return self.trylock(e, scope)
 
     def name(self, name: str, span: Span, scope: _Scope) -> t.TExpr:
         if name in scope.names:
             found = scope.names[name]
             return _respan(found, span)
         entry = self.decl_of.get(name)
+        if entry is None and name == "self":
+            if scope.proc is None:
+                self.err("ZC505", "`self` is only meaningful inside a process (the instance's index)", span)
+            count = self.layout.procs[scope.proc].count
+            return t.Var(f"{scope.proc}[].#self", RangeT(0, count), span)
+        if entry is None and name in (threads.NONE, threads.ENV):
+            return self.layout.owner_lit(name, span)
         if entry is None:
             self.err("ZC201", f"unknown name `{name}`", span, _suggest(name, list(self.decl_of) + list(scope.names)))
         role = entry[0]
@@ -298,8 +317,135 @@ class Checker:
                 self.err("ZC304", "a constant expression is required here (no variables or symbolic constants)", span)
             return t.Var(name, self.var_type(name), span)
         if role == "lock":
-            return t.Var(name, INT, span)
+            info = self.lock_info(name, span)
+            if info.kind == "rwsem" or info.count is not None:
+                self.err("ZC301", f"`{name}` is {_a_lock(info)}: write `owner({name}[i])`, `writer({name})` "
+                         "or `readers(...)`", span)
+            return threads.lock_var(info, self.layout.owners, None, span)
+        if role == "process":
+            p = self.layout.procs[name]
+            if p.count != 1:
+                self.err("ZC301", f"process `{name}` has {p.count} instances: name one as `{name}[i]`", span)
+            return self.layout.owner_lit(f"{name}[0]", span)
         self.err("ZC203", f"`{name}` is a {role}, not a value", span)
+
+    # ------------------------------------------------------------ instances and locks
+
+    def lock_info(self, name: str, span: Span) -> LockInfo:
+        info = self.layout.locks.get(name)
+        if info is None:
+            entry = self.decl_of.get(name)
+            if entry is not None:
+                self.err("ZC203", f"`{name}` is a {entry[0]}, not a lock", span)
+            self.err("ZC201", f"unknown lock `{name}`", span, _suggest(name, list(self.layout.locks)))
+        return info
+
+    def lock_ref(self, name: str, index: ast.Expr | None, span: Span, scope: _Scope) -> tuple[LockInfo, t.TExpr | None]:
+        """A lock (array element) named in a statement or a lock expression."""
+        info = self.lock_info(name, span)
+        if info.count is None and index is not None:
+            self.err("ZC301", f"`{name}` is a single lock, not an array", span)
+        if info.count is not None and index is None:
+            self.err("ZC301", f"`{name}` is an array of {info.count} locks: name one as `{name}[i]`", span)
+        idx = None if index is None else self.intlike(index, scope)
+        if isinstance(idx, t.Lit) and info.count is not None and not 0 <= int(idx.value) < info.count:
+            self.err("ZC503", f"lock index {idx.value} is outside `{name}`'s 0 .. {info.count}", index.span)  # type: ignore[union-attr]
+        return info, idx
+
+    def lock_expr_ref(self, e: ast.Expr, scope: _Scope, what: str) -> tuple[LockInfo, t.TExpr | None]:
+        match e:
+            case ast.Name(id=name):
+                return self.lock_ref(name, None, e.span, scope)
+            case ast.Index(base=ast.Name(id=name), index=index):
+                return self.lock_ref(name, index, e.span, scope)
+            case _:
+                self.err("ZC301", f"{what} takes a lock: `L` or `L[i]`", e.span)
+
+    def instance(self, e: ast.Expr, scope: _Scope) -> tuple[threads.ProcLayout, t.TExpr]:
+        """An instance written `walker[i]` or `unplug`: its process and index."""
+        match e:
+            case ast.Name(id=name) if name in self.layout.procs:
+                p = self.layout.procs[name]
+                if p.count != 1:
+                    self.err("ZC301", f"process `{name}` has {p.count} instances: name one as `{name}[i]`", e.span)
+                return p, t.Lit(0, INT, e.span)
+            case ast.Index(base=ast.Name(id=name), index=index) if name in self.layout.procs:
+                p = self.layout.procs[name]
+                i = self.intlike(index, scope)
+                if isinstance(i, t.Lit) and not 0 <= int(i.value) < p.count:
+                    self.err("ZC503", f"`{name}` has instances 0 .. {p.count - 1}", index.span)
+                return p, i
+            case _:
+                self.err("ZC301", "expected a process instance: `walker[i]`, or `unplug` for a single instance", e.span)
+
+    def instance_value(self, p: threads.ProcLayout, i: t.TExpr, span: Span) -> t.TExpr:
+        owners = self.layout.owners
+        return threads.chain(i, p.count, lambda j: t.Lit(p.first_owner + j, owners, span),
+                             self.layout.owner_lit(threads.NONE, span), owners, span)
+
+    def field(self, e: ast.Field, scope: _Scope) -> t.TExpr:
+        p, i = self.instance(e.base, scope)
+        ftype = dict(p.fields).get(e.name)
+        if ftype is None:
+            names = ", ".join(f"`{n}`" for n, _ in p.fields) or "none"
+            self.err("ZC201", f"process `{p.name}` has no local or parameter `{e.name}` (it has: {names})", e.span)
+        return threads.chain(i, p.count, lambda j: t.Var(f"{p.name}[{j}].{e.name}", ftype, e.span),
+                             t.Var(f"{p.name}[{p.count - 1}].{e.name}", ftype, e.span), ftype, e.span)
+
+    def at(self, e: ast.Call, scope: _Scope) -> t.TExpr:
+        if len(e.args) != 2:
+            self.err("ZC204", f"`at` takes 2 arguments (an instance and a step), got {len(e.args)}", e.span)
+        p, i = self.instance(e.args[0], scope)
+        label = _dotted(e.args[1])
+        if label is None:
+            self.err("ZC301", "the second argument of `at` is a step label: `read`, `online_block.check`, `done`",
+                     e.args[1].span)
+        pcs = p.pcs(label)
+        if not pcs:
+            self.diags.append(threads.missing_label(p, label, e.args[1].span))
+            raise _Bad()
+        span = e.span
+
+        def at_pc(j: int) -> t.TExpr:
+            pc = t.Var(f"{p.name}[{j}].pc", INT, span)
+            return threads.disjoin([t.Binop("eq", pc, t.Lit(k, INT, span), BOOL, span) for k in pcs], span)
+
+        return threads.chain(i, p.count, at_pc, t.Lit(False, BOOL, span), BOOL, span)
+
+    def lock_call(self, e: ast.Call, scope: _Scope) -> t.TExpr:
+        want = 2 if e.func == "held_by" else 1
+        if len(e.args) != want:
+            self.err("ZC204", f"`{e.func}` takes {want} argument{'s' if want > 1 else ''}, got {len(e.args)}", e.span)
+        info, idx = self.lock_expr_ref(e.args[0], scope, f"`{e.func}`")
+        owners = self.layout.owners
+        if e.func == "owner" and info.kind == "rwsem":
+            self.err("ZC301", f"`{info.name}` is an rwsem: use `writer(...)` or `readers(...)`", e.span)
+        if e.func in ("writer", "readers") and info.kind != "rwsem":
+            self.err("ZC301", f"`{e.func}` applies to an rwsem; `{info.name}` is {_a_lock(info)}: use `owner(...)`",
+                     e.span)
+        match e.func:
+            case "owner" | "writer":
+                return threads.lock_var(info, owners, idx, e.span)
+            case "readers":
+                return threads.readers_sum(info, idx, e.span)
+            case _:
+                who = self.expr(e.args[1], scope)
+                if who.type != owners:
+                    self.err("ZC301", f"the second argument of `held_by` is an owner (`walker[i]`, `env`), "
+                             f"found {who.type}", e.args[1].span)
+                return threads.held_by(info, owners, idx, who, e.span)
+
+    def trylock(self, e: ast.TryLock, scope: _Scope) -> t.TExpr:
+        if scope.hoist is None:
+            self.err("ZC505", f"`{e.op}` takes a lock: it may stand only in a statement of a step or action", e.span)
+        info, idx = self.lock_ref(e.lock.name, e.lock.index, e.lock.span, scope)
+        want = threads.TRY_OPS[e.op]
+        if (want == "rwsem") != (info.kind == "rwsem"):
+            self.err("ZC301", f"`{e.op}` applies to {'an rwsem' if want == 'rwsem' else 'a mutex or spinlock'}; "
+                     f"`{info.name}` is {_a_lock(info)}", e.span)
+        local = self.fresh(f"try:{info.name}")
+        scope.hoist.append(t.STry(local, e.op, info.name, idx, e.span))
+        return t.Local(local, BOOL, e.span)
 
     def var_type(self, name: str) -> Type:
         if name not in self.var_types:
@@ -342,6 +488,10 @@ class Checker:
         return a, b
 
     def call(self, e: ast.Call, scope: _Scope) -> t.TExpr:
+        if e.func == "at" and e.func not in self.fns:
+            return self.at(e, scope)
+        if e.func in ("owner", "writer", "readers", "held_by") and e.func not in self.fns:
+            return self.lock_call(e, scope)
         if e.func in ("min", "max") and e.func not in self.fns:
             if len(e.args) != 2:
                 self.err("ZC204", f"`{e.func}` takes 2 arguments, got {len(e.args)}", e.span)
@@ -405,6 +555,16 @@ class Checker:
         return substitute(e, lambda node: mapping.get(node.name) if isinstance(node, t.Local) else None)
 
     def index(self, e: ast.Index, base: ast.Expr, index: ast.Expr, scope: _Scope) -> t.TExpr:
+        if isinstance(base, ast.Name) and base.id not in scope.names:
+            role = self.decl_of.get(base.id, ("", None, None))[0]
+            if role == "process":
+                p, i = self.instance(e, scope)
+                return self.instance_value(p, i, e.span)
+            if role == "lock":
+                info, idx = self.lock_ref(base.id, index, e.span, scope)
+                if info.kind == "rwsem":
+                    self.err("ZC301", f"`{base.id}` is an rwsem: write `writer({base.id}[i])` or `readers(...)`", e.span)
+                return threads.lock_var(info, self.layout.owners, idx, e.span)
         m = self.expr(base, scope)
         if not isinstance(m.type, MapT):
             self.err("ZC301", f"only maps can be indexed; this has type {m.type}", base.span)
@@ -513,11 +673,28 @@ class Checker:
 
     def body(self, stmts: tuple[ast.Stmt, ...], scope: _Scope) -> tuple[t.TStmt, ...]:
         out: list[t.TStmt] = []
+        ended: ast.Stmt | None = None
         for s in stmts:
+            if ended is not None:
+                self.diags.append(Diagnostic(
+                    "ZC506", "unreachable: the step always ends before this statement", s.span,
+                    notes=(f"`{_ender(ended)}` at line {ended.span.line} ends the step",)))
+                break
+            scope.hoist = [] if scope.effects else None
             try:
-                out.extend(self.stmt(s, scope))
+                misplaced = _misplaced_trylock(s)
+                if misplaced is not None:
+                    self.err("ZC505", f"`{misplaced.op}` would run only on some evaluations here (under `&&`, `||`, "
+                             "`->`, a branch or a quantifier): take it first with `let ok = ...`", misplaced.span)
+                typed = self.stmt(s, scope)
+                out.extend(scope.hoist or [])
+                out.extend(typed)
             except _Bad:
                 continue
+            finally:
+                scope.hoist = None
+            if _always_ends(s):
+                ended = s
         return tuple(out)
 
     def stmt(self, s: ast.Stmt, scope: _Scope) -> list[t.TStmt]:
@@ -551,20 +728,52 @@ class Checker:
             case ast.Assert(name=name, cond=c):
                 prop = name or f"{scope.where.split()[-1]}.assert@{s.span.line}"
                 if name is not None:
-                    self.declare(name, "assertion", None, s.span)
+                    self.declare_site(name, s.span)
                 return [t.SAssert(prop, self.cond(c, scope, "`assert`"), s.span)]
+            case ast.BugOn(name=name, cond=c):
+                prop = name or f"{scope.where.split()[-1]}.bug_on@{s.span.line}"
+                if name is not None:
+                    self.declare_site(name, s.span)
+                return [t.SBugOn(prop, self.cond(c, scope, "`bug_on`"), s.span)]
+            case ast.Rcu(op=op):
+                self.need_process(scope, op, s.span)
+                return [t.SRcu(op, s.span)]
+            case ast.LetAny(name=name, type=typ, lo=lo, hi=hi):
+                if typ is not None:
+                    dom = self.resolve_type(typ)
+                    if isinstance(dom, MapT):
+                        self.err("ZC501", "`let ... = any` picks a scalar value", s.span)
+                    lo_t = hi_t = None
+                else:
+                    assert lo is not None and hi is not None
+                    lo_t, hi_t = self.intlike(lo, scope), self.intlike(hi, scope)
+                    dom = lo_t.type if isinstance(lo_t.type, BvT) else INT
+                uname = self.fresh(f"let:{name}")
+                scope.names[name] = t.Local(uname, dom, s.span)
+                return [t.SHavoc(uname, None, dom, lo_t, hi_t, self.fresh("any"), s.span, local=True)]
             case ast.Goto(label=label):
                 self.need_process(scope, "goto", s.span)
                 return [t.SGoto(label, s.span)]
             case ast.Done():
                 self.need_process(scope, "done", s.span)
                 return [t.SDone(s.span)]
-            case ast.Acquire(lock=lock) | ast.Release(lock=lock):
-                if lock not in self.locks:
-                    self.err("ZC201", f"unknown lock `{lock}`", s.span, _suggest(lock, self.locks))
-                if isinstance(s, ast.Acquire):
-                    return [t.SAcquire(lock, s.span)]
-                return [t.SRelease(lock, s.span)]
+            case ast.LockStmt(op=op, lock=ref, nested=nested):
+                info, idx = self.lock_ref(ref.name, ref.index, ref.span, scope)
+                want = threads.LOCK_OPS[op]
+                if (want == "rwsem") != (info.kind == "rwsem"):
+                    hint = "acquire/release" if info.kind != "rwsem" else "down_read/up_read/down_write/up_write"
+                    self.err("ZC301", f"`{op}` applies to {'an rwsem' if want == 'rwsem' else 'a mutex or spinlock'}; "
+                             f"`{info.name}` is {_a_lock(info)} (use {hint})", s.span)
+                if nested and op in ("release", "up_read", "up_write"):
+                    self.err("ZC301", "`nested` annotates taking a lock, not releasing it", s.span)
+                return [t.SLock(op, info.name, idx, nested, s.span)]
+
+    def declare_site(self, name: str, span: Span) -> None:
+        """A named assert or bug_on: one property may have several sites."""
+        entry = self.decl_of.get(name)
+        if entry is not None and entry[0] == "assertion":
+            return
+        self.declare(name, "assertion", None, span)
 
     def need_process(self, scope: _Scope, what: str, span: Span) -> None:
         if scope.proc is None:
@@ -618,6 +827,56 @@ class Checker:
                 hi_t = self.expect_type(vtype.key, self.intlike(hi, scope), hi.span, "the range end")
                 v = self.expect_type(vtype.value, self.expr(value, scope), value.span, f"an element of `{target.name}`")
                 return t.SFill(var_name, lo_t, hi_t, v, span)
+
+
+def _always_ends(s: ast.Stmt) -> bool:
+    """Does every path through `s` end the step (goto, done, synchronize_rcu)?"""
+    match s:
+        case ast.Goto() | ast.Done():
+            return True
+        case ast.Rcu(op="synchronize_rcu"):
+            return True
+        case ast.If(then=a, else_=b):
+            return any(_always_ends(x) for x in a) and any(_always_ends(x) for x in b)
+        case _:
+            return False
+
+
+def _ender(s: ast.Stmt) -> str:
+    match s:
+        case ast.Goto(label=label):
+            return f"goto {label}"
+        case ast.Done():
+            return "done"
+        case ast.Rcu(op=op):
+            return op
+        case _:
+            return "if"
+
+
+def _misplaced_trylock(s: ast.Stmt) -> ast.TryLock | None:
+    for e in threads._stmt_exprs(s) + ([s.cond] if isinstance(s, ast.If) else []):
+        found = threads.trylock_misplaced(e)
+        if found is not None:
+            return found
+    return None
+
+
+def _dotted(e: ast.Expr) -> str | None:
+    """`read`, `online_block.check` as a label string."""
+    match e:
+        case ast.Name(id=name):
+            return name
+        case ast.Field(base=b, name=name):
+            head = _dotted(b)
+            return None if head is None else f"{head}.{name}"
+        case _:
+            return None
+
+
+def _a_lock(info: LockInfo) -> str:
+    kind = {"mutex": "a mutex", "spinlock": "a spinlock", "rwsem": "an rwsem"}[info.kind]
+    return kind if info.count is None else f"an array of {info.count} {info.kind}es".replace("rwsemes", "rwsems")
 
 
 _LOGIC = {"&&": "and", "||": "or", "->": "implies", "<->": "iff"}

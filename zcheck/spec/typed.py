@@ -177,6 +177,7 @@ class SHavoc:
     hi: TExpr | None
     choice: str
     span: Span = _span()
+    local: bool = False  # `let x = any T`: `var` names a step-local value, not a state variable
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,20 @@ class SLet:
 
 
 @dataclass(frozen=True)
+class LockWait:
+    """What a blocking require waits for (set by lowering on lock statements): the lock
+    state variable, its index for a lock array, and the mode ("lock", "read", "write")."""
+
+    var: str
+    index: "TExpr | None"
+    mode: str
+
+
+@dataclass(frozen=True)
 class SRequire:
     cond: TExpr
     span: Span = _span()
+    wait: LockWait | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -219,15 +231,41 @@ class SDone:
 
 
 @dataclass(frozen=True)
-class SAcquire:
+class SLock:
+    """acquire | release | down_read | up_read | down_write | up_write (lowered away)."""
+
+    op: str
     lock: str
+    index: TExpr | None
+    nested: bool = False
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class SRelease:
+class STry:
+    """`local := try_acquire L` (and the rwsem trylocks), hoisted out of an expression."""
+
+    local: str
+    op: str  # "try_acquire" | "down_read_trylock" | "down_write_trylock"
     lock: str
+    index: TExpr | None
     span: Span = _span()
 
 
-TStmt = Union[SAssign, SStore, SFill, SHavoc, SIf, SLet, SRequire, SAssert, SGoto, SDone, SAcquire, SRelease]
+@dataclass(frozen=True)
+class SBugOn:
+    prop: str
+    cond: TExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SRcu:
+    op: str  # "rcu_read_lock" | "rcu_read_unlock" | "synchronize_rcu"
+    span: Span = _span()
+
+
+TStmt = Union[SAssign, SStore, SFill, SHavoc, SIf, SLet, SRequire, SAssert, SGoto, SDone, SLock, STry, SBugOn, SRcu]
+
+# statements that the system stage lowers to the core ones above
+CONCURRENCY_STMTS = (SGoto, SDone, SLock, STry, SBugOn, SRcu)

@@ -74,7 +74,8 @@ def accesses(body: tuple[t.TStmt, ...], site_reads: Callable[[str], bool], reads
                 for y in (lo, hi, x):
                     expr_reads(y, reads)
             case t.SHavoc(var=v, index=i, lo=lo, hi=hi):
-                writes.add(v)
+                if not s.local:
+                    writes.add(v)
                 for z in (i, lo, hi):
                     if z is not None:
                         expr_reads(z, reads)
@@ -88,10 +89,10 @@ def accesses(body: tuple[t.TStmt, ...], site_reads: Callable[[str], bool], reads
                 if site_reads(p):
                     expr_reads(c, reads)
                     site = True
-            case t.SAcquire(lock=lock) | t.SRelease(lock=lock):  # typed bodies; lowered away in a System
+            case t.SLock(lock=lock) | t.STry(lock=lock):  # typed bodies; lowered away in a System
                 reads.add(lock)
                 writes.add(lock)
-            case t.SGoto() | t.SDone():
+            case t.SGoto() | t.SDone() | t.SBugOn() | t.SRcu():
                 pass
             case _:
                 assert_never(s)
@@ -169,7 +170,7 @@ def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozen
         match s:
             case t.SAssign(var=v) | t.SStore(var=v) | t.SFill(var=v) if v not in keep:
                 pass
-            case t.SHavoc(var=v, lo=lo, hi=hi) if v not in keep:
+            case t.SHavoc(var=v, lo=lo, hi=hi) if v not in keep and not s.local:
                 if lo is not None and hi is not None:  # `any in lo .. hi` blocks when empty
                     out.append(t.SRequire(t.Binop("lt", lo, hi, BoolT())))
             case t.SIf(cond=c, then=a, else_=b):

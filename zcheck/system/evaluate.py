@@ -313,7 +313,7 @@ class _Run:
                     return False
             case t.SAssert(prop=p, cond=c):
                 self.asserts.append(AssertOutcome(p, bool(self.ev(c)), s, self.env()))
-            case t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+            case t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
                 raise AssertionError("lowered away")
         return True
 
@@ -325,7 +325,9 @@ class _Run:
         if s.lo is not None and s.hi is not None:
             if not int(self.ev(s.lo)) <= int(value) < int(self.ev(s.hi)):  # type: ignore[arg-type]
                 return False
-        if s.index is None:
+        if s.local:
+            self.locals[s.var] = value
+        elif s.index is None:
             self.cur[s.var] = value
         else:
             m = self.cur[s.var]

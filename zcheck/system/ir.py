@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zcheck.diagnostics import NO_SPAN, Sources, Span
-from zcheck.spec.checked import ConstInfo, TransitionsInfo
+from zcheck.spec.checked import ConstInfo, LockInfo, TransitionsInfo
 from zcheck.spec.typed import TExpr, TStmt
 from zcheck.spec.types import EnumT, Type
 
@@ -67,6 +67,9 @@ class System:
     lifecycles: tuple[TransitionsInfo, ...] = ()
     lock_owners: tuple[tuple[str, tuple[str, ...]], ...] = ()  # lock → owner names by id-1
     scenario: str | None = None
+    notes: tuple[tuple[str, str], ...] = ()  # implicit properties left out: (name, why)
+    locks: tuple[LockInfo, ...] = ()
+    owners: EnumT | None = None  # values of lock variables: none, the instances, env
 
     def var(self, name: str) -> StateVar:
         for v in self.vars:

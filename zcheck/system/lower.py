@@ -21,6 +21,7 @@ from zcheck.spec import typed as t
 from zcheck.spec.checked import CheckedSpec, ProcessInfo, TransitionsInfo
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BvT, EnumT, MapT, RangeT, Type
+from zcheck.system import implicit_props, threads
 from zcheck.system.ir import Property, StateVar, System, Transition
 
 DIV0 = "no_div_by_zero"
@@ -31,15 +32,17 @@ class LoweringError(Exception):
 
 
 def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
-    owners = _owner_ids(cs)
+    th = threads.Threads.of(cs)
     vars_: list[StateVar] = [StateVar(v.name, v.type, v.init, v.span) for v in cs.vars]
+    vars_ += th.state_vars()
     transitions: list[Transition] = []
     for a in cs.actions:
-        body = _lock_ops(a.body, owners[a.name])
+        body = threads.close(a.body, threads.Ends(None, {}), th, threads.ENV)
+        body = threads.lower_ops(body, th, threads.ENV, a.name)
         body = _with_domains(a.params, body, a.span)
         transitions.append(Transition(a.name, a.name, a.params, body, a.span))
     for p in cs.processes:
-        pv, pt = _instantiate(p, owners)
+        pv, pt = _instantiate(p, th)
         vars_.extend(pv)
         transitions.extend(pt)
     types = {v.name: (INT if v.exact_domain else v.type) for v in vars_}
@@ -47,12 +50,15 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
     transitions = [dataclasses.replace(tr, body=_implicit(tr.body, tr.name, types)) for tr in transitions]
     init = _implicit(cs.init, "init", types)
     props = _properties(cs, transitions, init)
+    extra, notes = implicit_props.concurrency(cs, th, tuple(transitions))
+    props += extra
     sys = System(
         model=cs.model, main_file=cs.main_file, sources=cs.sources, header=cs.header,
         consts=cs.consts, rigid=tuple((c.name, c.type) for c in cs.consts if c.value is None),
         vars=tuple(vars_), assumes=cs.assumes, init=init, transitions=tuple(transitions),
         properties=props, enums=cs.enums, lifecycles=cs.transitions,
-        lock_owners=tuple((lock, tuple(_owner_names(cs))) for lock in cs.locks),
+        lock_owners=tuple((lk.name, th.owners.members) for lk in cs.locks), notes=notes,
+        locks=cs.locks, owners=th.owners,
     )
     if scenario is not None:
         sys = _restrict(sys, cs, scenario)
@@ -62,36 +68,13 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
 # ---------------------------------------------------------------- processes and locks
 
 
-def _owner_names(cs: CheckedSpec) -> list[str]:
-    names = [f"{p.name}[{i}]" for p in cs.processes for i in range(p.count)]
-    return names + [a.name for a in cs.actions]
+def _rename(e: t.TExpr, prefix: str, inst: str, index: int) -> t.TExpr:
+    """Instance `index` of a process body: `P[].x` becomes `P[index].x`, `self` its index."""
+    this = prefix + "#self"
 
-
-def _owner_ids(cs: CheckedSpec) -> dict[str, int]:
-    return {name: i + 1 for i, name in enumerate(_owner_names(cs))}
-
-
-def _lock_ops(body: tuple[t.TStmt, ...], owner: int) -> tuple[t.TStmt, ...]:
-    out: list[t.TStmt] = []
-    for s in body:
-        match s:
-            case t.SAcquire(lock=lock):
-                var = t.Var(lock, INT, s.span)
-                out.append(t.SRequire(t.Binop("eq", var, t.Lit(0, INT), BOOL, s.span), s.span))
-                out.append(t.SAssign(lock, t.Lit(owner, INT), s.span))
-            case t.SRelease(lock=lock):
-                var = t.Var(lock, INT, s.span)
-                out.append(t.SAssert(f"lock({lock})", t.Binop("eq", var, t.Lit(owner, INT), BOOL, s.span), s.span))
-                out.append(t.SAssign(lock, t.Lit(0, INT), s.span))
-            case t.SIf(then=a, else_=b):
-                out.append(dataclasses.replace(s, then=_lock_ops(a, owner), else_=_lock_ops(b, owner)))
-            case _:
-                out.append(s)
-    return tuple(out)
-
-
-def _rename(e: t.TExpr, prefix: str, inst: str) -> t.TExpr:
     def fn(node: t.TExpr) -> t.TExpr | None:
+        if isinstance(node, t.Var) and node.name == this:
+            return t.Lit(index, INT, node.span)
         if isinstance(node, (t.Var, t.Old)) and node.name.startswith(prefix):
             return dataclasses.replace(node, name=inst + node.name[len(prefix):])
         return None
@@ -99,8 +82,8 @@ def _rename(e: t.TExpr, prefix: str, inst: str) -> t.TExpr:
     return substitute(e, fn)
 
 
-def _rename_stmts(body: tuple[t.TStmt, ...], prefix: str, inst: str) -> tuple[t.TStmt, ...]:
-    return tuple(_map_stmt(s, lambda e: _rename(e, prefix, inst), prefix, inst) for s in body)
+def _rename_stmts(body: tuple[t.TStmt, ...], prefix: str, inst: str, index: int) -> tuple[t.TStmt, ...]:
+    return tuple(_map_stmt(s, lambda e: _rename(e, prefix, inst, index), prefix, inst) for s in body)
 
 
 def _map_stmt(s: t.TStmt, f: object, prefix: str = "", inst: str = "") -> t.TStmt:
@@ -132,53 +115,47 @@ def _map_stmt(s: t.TStmt, f: object, prefix: str = "", inst: str = "") -> t.TStm
             return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
         case t.SAssert(cond=c):
             return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
-        case t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+        case t.SLock(index=i):
+            return dataclasses.replace(s, index=None if i is None else g(i))  # type: ignore[operator]
+        case t.STry(index=i):
+            return dataclasses.replace(s, index=None if i is None else g(i))  # type: ignore[operator]
+        case t.SBugOn(cond=c):
+            return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
+        case t.SGoto() | t.SDone() | t.SRcu():
             return s
 
 
-def _instantiate(p: ProcessInfo, owners: dict[str, int]) -> tuple[list[StateVar], list[Transition]]:
+def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], list[Transition]]:
     prefix = f"{p.name}[]."
-    labels = [s.label for s in p.steps]
     done = len(p.steps)
+    targets = {f"#{i}": i for i in range(done)} | {"done": done, "crashed": done + 1}
     vars_: list[StateVar] = []
     trans: list[Transition] = []
     for i in range(p.count):
         inst = f"{p.name}[{i}]."
+        me = f"{p.name}[{i}]"
         pc = f"{p.name}[{i}].pc"
-        vars_.append(StateVar(pc, RangeT(0, done + 1), t.Lit(0, INT), p.span, exact_domain=True))
+        vars_.append(StateVar(pc, threads.pc_type(p), t.Lit(0, INT), p.span, exact_domain=True))
         for name, ptype in p.params:
             vars_.append(StateVar(inst + name[len(prefix):], ptype, None, p.span))
         for v in p.locals:
-            init = None if v.init is None else _rename(v.init, prefix, inst)
+            init = None if v.init is None else _rename(v.init, prefix, inst, i)
             vars_.append(StateVar(inst + v.name[len(prefix):], v.type, init, v.span))
-        owner = owners[f"{p.name}[{i}]"]
+        ends = threads.Ends(pc, targets)
         for idx, step in enumerate(p.steps):
             nxt = idx + 1 if idx + 1 < done else (0 if p.loop else done)
             pc_var = t.Var(pc, INT, step.span)
             head: list[t.TStmt] = [
                 t.SRequire(t.Binop("eq", pc_var, t.Lit(idx, INT), BOOL, step.span), step.span),
+                *threads.rcu_guard(th, me),
                 t.SAssign(pc, t.Lit(nxt, INT), step.span),
             ]
-            body = _pc_jumps(_rename_stmts(step.body, prefix, inst), pc, labels, done)
-            body = _lock_ops(body, owner)
-            trans.append(Transition(f"{p.name}[{i}].{step.label}", f"{p.name}.{step.label}", (),
+            body = _rename_stmts(step.body, prefix, inst, i)
+            body = threads.close(body, ends, th, me)
+            body = threads.lower_ops(body, th, me, f"{me}.{step.label}")
+            trans.append(Transition(f"{me}.{step.label}", f"{p.name}.{step.label}", (),
                                     tuple(head) + body, step.span))
     return vars_, trans
-
-
-def _pc_jumps(body: tuple[t.TStmt, ...], pc: str, labels: list[str], done: int) -> tuple[t.TStmt, ...]:
-    out: list[t.TStmt] = []
-    for s in body:
-        match s:
-            case t.SGoto(label=label):
-                out.append(t.SAssign(pc, t.Lit(labels.index(label), INT), s.span))
-            case t.SDone():
-                out.append(t.SAssign(pc, t.Lit(done, INT), s.span))
-            case t.SIf(then=a, else_=b):
-                out.append(dataclasses.replace(s, then=_pc_jumps(a, pc, labels, done), else_=_pc_jumps(b, pc, labels, done)))
-            case _:
-                out.append(s)
-    return tuple(out)
 
 
 def _with_domains(params: tuple[tuple[str, Type], ...], body: tuple[t.TStmt, ...], span: object) -> tuple[t.TStmt, ...]:
@@ -298,8 +275,10 @@ def _stmt_exprs(s: t.TStmt) -> list[t.TExpr]:
             return [x for x in (i, lo, hi) if x is not None]
         case t.SIf(cond=c) | t.SRequire(cond=c) | t.SAssert(cond=c):
             return [c]
-        case t.SGoto() | t.SDone() | t.SAcquire() | t.SRelease():
+        case t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SRcu():
             return []
+        case t.SBugOn(cond=c):
+            return [c]
 
 
 def _implicit(body: tuple[t.TStmt, ...], where: str, types: dict[str, Type]) -> tuple[t.TStmt, ...]:
@@ -365,10 +344,13 @@ def _properties(cs: CheckedSpec, transitions: list[Transition], init: tuple[t.TS
     for name, site in sites.items():
         if name == DIV0:
             continue
-        kind = "assert" if "(" not in name and ".range@" not in name else "implicit"
+        implicit = "(" in name or ".range@" in name or name == threads.LOCKDEP
+        kind = "implicit" if implicit else "assert"
         if name in blocks:
             b = blocks[name]
             props.append(Property(name, kind, None, b.span, f"every change of `{b.var}` is a listed edge"))
+        elif name == threads.LOCKDEP:
+            props.append(Property(name, kind, None, site.span, "no lock-class order inversion (lockdep)"))
         else:
             props.append(Property(name, kind, None, site.span))
     if state_div is not None or DIV0 in sites:

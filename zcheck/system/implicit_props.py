@@ -1,0 +1,310 @@
+"""System: the implicit concurrency properties `deadlock` and `stuck` as state predicates.
+
+Input: the lowered transitions of a model with processes and locks. Output: `Property`
+objects whose `expr` holds in a state iff no deadlock (no wait-for cycle) / the state is
+not stuck. Both need, for each transition, its enabling condition and what its blocking
+lock requires wait for, as expressions over the current state: a symbolic run of the
+body (`_Run`) substitutes each variable's value at the point of the require. Bodies that
+write a map or pick a value before a require it depends on cannot be expressed that way;
+the property is then left out with a warning in its description (never approximated).
+
+- `deadlock`: some set of instances each waits at a blocking lock statement for a lock
+  held by the next (or, for a `synchronize_rcu` caller, for a reader still in the read
+  section it waits out). Cycles are enumerated on the static graph of who can wait for
+  whom (networkx), each cycle a conjunction of its edges.
+- `stuck`: some instance is neither done nor crashed, and no step of any instance and no
+  global action is enabled (SPIN's invalid end state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zcheck.spec import typed as t
+from zcheck.spec.checked import CheckedSpec
+from zcheck.spec.threads import read_counter
+from zcheck.spec.typecheck import substitute
+from zcheck.spec.types import BOOL, INT, BoolT, EnumT, MapT, RangeT
+from zcheck.system.ir import Property, Transition
+from zcheck.system.threads import Threads, gp_var
+
+DEADLOCK, STUCK = "deadlock", "stuck"
+MAX_CYCLES = 4096
+
+
+class Unsupported(Exception):
+    """The body's guard cannot be written as a state predicate (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    cond: t.TExpr  # the run reaches this require with everything before it enabled
+    var: str  # lock variable, or a grace-period flag ("gp")
+    index: t.TExpr | None
+    mode: str  # "lock" | "read" | "write" | "gp"
+
+
+@dataclass
+class _Run:
+    env: dict[str, t.TExpr] = field(default_factory=dict)
+    locals: dict[str, t.TExpr] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    guard: list[t.TExpr] = field(default_factory=list)
+    waits: list[Wait] = field(default_factory=list)
+
+    def sub(self, e: t.TExpr) -> t.TExpr:
+        def fn(n: t.TExpr) -> t.TExpr | None:
+            if isinstance(n, t.Var):
+                if n.name in self.dirty:
+                    raise Unsupported(n.name)
+                return self.env.get(n.name)
+            if isinstance(n, t.Old):
+                return t.Var(n.name, n.type, n.span)
+            if isinstance(n, t.Local):
+                if n.name not in self.locals:
+                    raise Unsupported(n.name)
+                return self.locals[n.name]
+            return None
+
+        return substitute(e, fn)
+
+    def copy(self) -> "_Run":
+        """A branch: the same values and guard so far, its own waits."""
+        return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [])
+
+
+def _and(parts: list[t.TExpr]) -> t.TExpr:
+    out: t.TExpr = t.Lit(True, BOOL)
+    for p in parts:
+        out = p if isinstance(out, t.Lit) else t.Binop("and", out, p, BOOL)
+    return out
+
+
+def _or(parts: list[t.TExpr]) -> t.TExpr:
+    out: t.TExpr = t.Lit(False, BOOL)
+    for p in parts:
+        out = p if isinstance(out, t.Lit) else t.Binop("or", out, p, BOOL)
+    return out
+
+
+def _not(e: t.TExpr) -> t.TExpr:
+    return t.Unop("not", e, BOOL)
+
+
+def analyse(body: tuple[t.TStmt, ...]) -> tuple[t.TExpr, list[Wait]]:
+    """(enabled, waits) of a body, over the current state and the transition's params."""
+    run = _Run()
+    _block(run, body, t.Lit(True, BOOL))
+    return _and(run.guard), run.waits
+
+
+def _block(run: _Run, body: tuple[t.TStmt, ...], path: t.TExpr) -> None:
+    for s in body:
+        _stmt(run, s, path)
+
+
+def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
+    match s:
+        case t.SAssign(var=v, value=x):
+            run.env[v] = run.sub(x)
+        case t.SStore(var=v) | t.SFill(var=v):
+            run.dirty.add(v)
+        case t.SHavoc(var=v, local=True):
+            run.locals.pop(v, None)  # a later read of the pick is unsupported
+        case t.SHavoc(var=v):
+            run.dirty.add(v)
+        case t.SLet(name=n, value=x):
+            run.locals[n] = run.sub(x)
+        case t.SRequire(cond=c, wait=w):
+            before = _and(run.guard)
+            if w is not None:
+                index = None if w.index is None else run.sub(w.index)
+                reach = t.Binop("and", path, before, BOOL) if not isinstance(before, t.Lit) else path
+                run.waits.append(Wait(reach, w.var, index, w.mode))
+            run.guard.append(t.Binop("implies", path, run.sub(c), BOOL))
+        case t.SAssert():
+            pass
+        case t.SIf(cond=c, then=a, else_=b):
+            cond = run.sub(c)
+            base = len(run.guard)
+            left, right = run.copy(), run.copy()
+            _block(left, a, t.Binop("and", path, cond, BOOL))
+            _block(right, b, t.Binop("and", path, _not(cond), BOOL))
+            run.guard += left.guard[base:] + right.guard[base:]
+            run.waits += left.waits + right.waits
+            for name in sorted(set(left.env) | set(right.env)):
+                x, y = left.env.get(name), right.env.get(name)
+                typ = (x or y).type  # type: ignore[union-attr]
+                x = x if x is not None else run.env.get(name, t.Var(name, typ))
+                y = y if y is not None else run.env.get(name, t.Var(name, typ))
+                run.env[name] = x if x == y else t.Ite(cond, x, y, typ)
+            run.locals.update({k: v for k, v in left.locals.items() if right.locals.get(k) == v})
+            run.dirty |= left.dirty | right.dirty
+        case _:
+            raise AssertionError(f"not lowered: {s}")
+
+
+# ---------------------------------------------------------------- the properties
+
+
+def concurrency(cs: CheckedSpec, th: Threads, transitions: tuple[Transition, ...]
+                ) -> tuple[tuple[Property, ...], tuple[tuple[str, str], ...]]:
+    """`deadlock` and `stuck` for a model with processes and locks (else nothing), and
+    for each that cannot be expressed, why (it is then not a property at all: a
+    predicate-less property would be vacuously proved)."""
+    if not cs.processes or not (cs.locks or th.rcu_waiters):
+        return (), ()
+    span = cs.processes[0].span
+    instances = [f"{p.name}[{i}]" for p in cs.processes for i in range(p.count)]
+    analysed: dict[str, tuple[t.TExpr, list[Wait]] | str] = {}
+    for tr in transitions:
+        try:
+            analysed[tr.name] = analyse(tr.body)
+        except Unsupported as exc:
+            analysed[tr.name] = f"`{tr.name}` reads `{exc}` after writing or picking it before a require"
+    out = [_deadlock(th, cs, instances, transitions, analysed, span), _stuck(cs, transitions, analysed, span)]
+    props = tuple(p for p in out if p.expr is not None)
+    notes = tuple((p.name, p.description) for p in out if p.expr is None)
+    return props, notes
+
+
+def _instance(tr: Transition, instances: list[str]) -> str | None:
+    head = tr.name.split(".", 1)[0]
+    return head if head in instances else None
+
+
+def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: tuple[Transition, ...],
+              analysed: dict, span: object) -> Property:  # type: ignore[type-arg]
+    import networkx as nx
+
+    edges: dict[tuple[str, str], list[t.TExpr]] = {}
+    problems = [a for a in analysed.values() if isinstance(a, str)]
+    for tr in transitions:
+        me = _instance(tr, instances)
+        got = analysed[tr.name]
+        if me is None or isinstance(got, str):
+            continue
+        for w in got[1]:
+            for other in instances:
+                held = _held(th, w, other)
+                if held is not None:
+                    edges.setdefault((me, other), []).append(t.Binop("and", w.cond, held, BOOL))
+    if problems:
+        return Property(DEADLOCK, "implicit", None, span, "not checked: " + problems[0])  # type: ignore[arg-type]
+    g = nx.DiGraph()
+    g.add_nodes_from(instances)
+    g.add_edges_from(edges)
+    cycles = []
+    for c in nx.simple_cycles(g):
+        cycles.append(c)
+        if len(cycles) > MAX_CYCLES:
+            return Property(DEADLOCK, "implicit", None, span,  # type: ignore[arg-type]
+                            f"not checked: more than {MAX_CYCLES} possible wait-for cycles")
+    cycles.sort(key=lambda c: (len(c), [instances.index(x) for x in c]))
+    bad = _or([_and([_or(edges[(c[i], c[(i + 1) % len(c)])]) for i in range(len(c))]) for c in cycles])
+    return Property(DEADLOCK, "implicit", _not(bad), span,  # type: ignore[arg-type]
+                    "no set of instances waits for locks held by each other in a cycle")
+
+
+def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
+    """`other` holds what wait `w` needs (None: it cannot)."""
+    if w.mode == "gp":
+        return t.Var(w.var, BOOL) if w.var.endswith(f"[{other}]") else None
+    info = th.locks[w.var]
+    own = th.own(other)
+    if info.count is None:
+        holder: t.TExpr = t.Var(info.name, th.owners)
+    else:
+        assert w.index is not None
+        holder = t.Read(t.Var(info.name, MapT(INT, th.owners)), w.index, th.owners)
+    cond: t.TExpr = t.Binop("eq", holder, own, BOOL)
+    if w.mode == "write" and other in info.readers:
+        name = read_counter(info.name, other)
+        count = t.Var(name, INT) if info.count is None else t.Read(t.Var(name, MapT(INT, INT)), w.index, INT)  # type: ignore[arg-type]
+        cond = t.Binop("or", cond, t.Binop("gt", count, t.Lit(0, INT), BOOL), BOOL)
+    return cond
+
+
+def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict, span: object) -> Property:  # type: ignore[type-arg]
+    problems = [a for a in analysed.values() if isinstance(a, str)]
+    if problems:
+        return Property(STUCK, "implicit", None, span, "not checked: " + problems[0])  # type: ignore[arg-type]
+    enabled: list[t.TExpr] = []
+    for tr in transitions:
+        guard, _ = analysed[tr.name]
+        for name, typ in reversed(tr.params):
+            if not isinstance(typ, (BoolT, EnumT, RangeT)):
+                return Property(STUCK, "implicit", None, span,  # type: ignore[arg-type]
+                                f"not checked: action `{tr.name}` has a parameter of unbounded type")
+            bound = t.Bound(f"{tr.name}.{name}#en", typ)
+            guard = substitute(guard, lambda n, name=name, bound=bound:
+                               bound if isinstance(n, t.Param) and n.name == name else None)
+            guard = t.Quant("exists", bound.name, typ, guard, BOOL)
+        enabled.append(guard)
+    running = []
+    for p in cs.processes:
+        done = len(p.steps)
+        for i in range(p.count):
+            pc = t.Var(f"{p.name}[{i}].pc", INT)
+            running.append(t.Binop("lt", pc, t.Lit(done, INT), BOOL))
+    stuck = t.Binop("and", _or(running), _not(_or(enabled)), BOOL)
+    return Property(STUCK, "implicit", _not(stuck), span,  # type: ignore[arg-type]
+                    "some instance can still move, or every instance is done or crashed")
+
+
+# ---------------------------------------------------------------- explaining a violation
+
+
+def waits_in(system: "System", state: dict, rigid: dict) -> list[tuple[str, str, str]]:  # type: ignore[name-defined,type-arg]
+    """(waiter, what it waits for, holder) in a concrete state: who is blocked by whom."""
+    from zcheck.system.evaluate import Env, EvalError, evaluate
+
+    if system.owners is None:
+        return []
+    th = Threads(system.owners, {lk.name: lk for lk in system.locks})
+    instances = [m for m in system.owners.members[1:-1]]
+    env = Env(state, rigid=rigid)
+    out: list[tuple[str, str, str]] = []
+    for tr in system.transitions:
+        me = _instance(tr, instances)
+        if me is None:
+            continue
+        try:
+            _, waits = analyse(tr.body)
+        except Unsupported:
+            continue
+        for w in waits:
+            try:
+                if not evaluate(w.cond, env):
+                    continue
+                what = w.var if w.index is None else f"{w.var}[{evaluate(w.index, env)}]"
+                if w.mode == "gp":
+                    what = "a grace period (synchronize_rcu)"
+                elif w.mode != "lock":
+                    what = f"{what} ({w.mode})"
+                for other in instances:
+                    held = _held(th, w, other)
+                    if held is not None and evaluate(held, env):
+                        row = (me, what, other)
+                        if row not in out:
+                            out.append(row)
+            except EvalError:
+                continue
+    return out
+
+
+def cycle_text(rows: list[tuple[str, str, str]]) -> str:
+    """The first wait-for cycle among `rows`, as `a waits for L held by b; ...`."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for a, what, b in rows:
+        g.add_edge(a, b, what=what)
+    for c in sorted(nx.simple_cycles(g), key=len):
+        parts = [f"{c[i]} waits for {g.edges[c[i], c[(i + 1) % len(c)]]['what']} held by {c[(i + 1) % len(c)]}"
+                 for i in range(len(c))]
+        return "; ".join(parts)
+    return "; ".join(f"{a} waits for {what} held by {b}" for a, what, b in rows)
+
+
+__all__ = ["concurrency", "analyse", "DEADLOCK", "STUCK", "gp_var"]
