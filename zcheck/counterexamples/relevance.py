@@ -6,8 +6,8 @@ state with the same arguments and picks, is no longer a counterexample (a later 
 disabled, or the property no longer fails — for a cover, is no longer reached). A
 shortest trace from BMC has only relevant steps; longer traces (simulation, replayed
 files) may not. Variables the property does not depend on are found syntactically:
-those its formula (or, for asserts, the conditions of its sites and the `let`s they
-read) never mentions.
+those its formula (or, for asserts, the conditions of its sites, the conditions that
+decide whether a site runs at all, and the `let`s they read) never mentions.
 """
 
 from __future__ import annotations
@@ -78,16 +78,24 @@ def dependencies(system: System, prop: Property) -> frozenset[str]:
     return frozenset(names)
 
 
-def _site_vars(body: tuple[t.TStmt, ...], prop: str, lets: dict[str, t.TExpr]) -> set[str]:
+def _site_vars(body: tuple[t.TStmt, ...], prop: str, lets: dict[str, t.TExpr],
+               guards: tuple[t.TExpr, ...] = ()) -> set[str]:
+    """Variables a site's condition reads, and those of the conditions that decide
+    whether the site runs at all (enclosing `if`s, earlier `require`s on its path)."""
     out: set[str] = set()
     for s in body:
         match s:
             case t.SLet(name=n, value=v):
                 lets = {**lets, n: v}
+            case t.SRequire(cond=c):
+                guards = guards + (c,)
             case t.SAssert(prop=p, cond=c) if p == prop:
                 out |= _vars(c, lets)
-            case t.SIf(then=a, else_=b):
-                out |= _site_vars(a, prop, lets) | _site_vars(b, prop, lets)
+                for g in guards:
+                    out |= _vars(g, lets)
+            case t.SIf(cond=c, then=a, else_=b):
+                inner = guards + (c,)
+                out |= _site_vars(a, prop, lets, inner) | _site_vars(b, prop, lets, inner)
             case _:
                 pass
     return out

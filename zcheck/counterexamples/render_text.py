@@ -12,7 +12,7 @@ from typing import Sequence
 
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.trace import Trace
-from zcheck.counterexamples.values import map_changes, value_text
+from zcheck.counterexamples.values import int_text, map_changes, value_text
 from zcheck.spec.types import MapT
 from zcheck.system.ir import System
 
@@ -69,7 +69,7 @@ def render_trace(system: System, trace: Trace, rel: Relevance | None = None) -> 
         out.append(f"  step {s.index}  {call}    [{loc}]{mark}")
         picks = [(n, v) for n, v in s.picks if not n.startswith("scenario")]
         if picks:
-            out.append("    picks: " + ", ".join(f"{n.split('#')[0]} = {v}" for n, v in picks))
+            out.append("    picks: " + ", ".join(f"{n.split('#')[0]} = {pick_text(v)}" for n, v in picks))
         changed = _changes(prev, s.state, types)
         out.extend(f"    {c}" for c in changed) if changed else out.append("    (no change)")
         prev = s.state
@@ -79,6 +79,13 @@ def render_trace(system: System, trace: Trace, rel: Relevance | None = None) -> 
     if rel.unused:
         out.append(f"  `{trace.prop}` does not depend on: {', '.join(rel.unused)}")
     return out
+
+
+def pick_text(v: object) -> str:
+    """A picked value in ZDL syntax (`true`, not Python's `True`)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return int_text(int(v)) if isinstance(v, int) else str(v)
 
 
 def noun(trace: Trace) -> str:

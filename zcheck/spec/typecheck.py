@@ -706,13 +706,13 @@ class Checker:
                 dom = self.resolve_type(typ)
                 if not compatible(vtype, dom):
                     self.err("ZC301", f"`any {dom}` cannot be stored in a {vtype}", s.span)
-                return [t.SHavoc(name, index, dom, None, None, self.fresh("any"), s.span)]
+                return [t.SHavoc(name, index, dom, None, None, self.fresh(target.name), s.span)]
             case ast.HavocRange(target=target, lo=lo, hi=hi):
                 name, index, vtype = self.lvalue_target(target, scope)
                 lo_t, hi_t = self.intlike(lo, scope), self.intlike(hi, scope)
                 if not is_intlike(vtype):
                     self.err("ZC301", f"`any in lo .. hi` needs an integer target, found {vtype}", s.span)
-                return [t.SHavoc(name, index, INT, lo_t, hi_t, self.fresh("any"), s.span)]
+                return [t.SHavoc(name, index, INT, lo_t, hi_t, self.fresh(target.name), s.span)]
             case ast.If(cond=c, then=then, else_=else_):
                 cond = self.cond(c, scope, "`if` condition")
                 return [t.SIf(cond, self.body(then, scope.child()), self.body(else_, scope.child()), s.span)]
@@ -750,7 +750,7 @@ class Checker:
                     dom = lo_t.type if isinstance(lo_t.type, BvT) else INT
                 uname = self.fresh(f"let:{name}")
                 scope.names[name] = t.Local(uname, dom, s.span)
-                return [t.SHavoc(uname, None, dom, lo_t, hi_t, self.fresh("any"), s.span, local=True)]
+                return [t.SHavoc(uname, None, dom, lo_t, hi_t, self.fresh(name), s.span, local=True)]
             case ast.Goto(label=label):
                 self.need_process(scope, "goto", s.span)
                 return [t.SGoto(label, s.span)]
