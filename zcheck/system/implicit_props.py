@@ -73,6 +73,15 @@ class _Run:
         return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [])
 
 
+def _walk(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
+    out: list[t.TStmt] = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, t.SIf):
+            out += _walk(s.then) + _walk(s.else_)
+    return out
+
+
 def _and(parts: list[t.TExpr]) -> t.TExpr:
     out: t.TExpr = t.Lit(True, BOOL)
     for p in parts:
@@ -106,7 +115,11 @@ def _block(run: _Run, body: tuple[t.TStmt, ...], path: t.TExpr) -> None:
 def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
     match s:
         case t.SAssign(var=v, value=x):
-            run.env[v] = run.sub(x)
+            try:
+                run.env[v] = run.sub(x)
+            except Unsupported:  # unknown here; only a later require that reads it is a problem
+                run.env.pop(v, None)
+                run.dirty.add(v)
         case t.SStore(var=v) | t.SFill(var=v):
             run.dirty.add(v)
         case t.SHavoc(var=v, local=True):
@@ -114,7 +127,10 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
         case t.SHavoc(var=v):
             run.dirty.add(v)
         case t.SLet(name=n, value=x):
-            run.locals[n] = run.sub(x)
+            try:
+                run.locals[n] = run.sub(x)
+            except Unsupported:
+                run.locals.pop(n, None)
         case t.SRequire(cond=c, wait=w):
             before = _and(run.guard)
             if w is not None:
@@ -125,7 +141,14 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
         case t.SAssert():
             pass
         case t.SIf(cond=c, then=a, else_=b):
-            cond = run.sub(c)
+            try:
+                cond = run.sub(c)
+            except Unsupported:
+                if any(isinstance(x, t.SRequire) for x in _walk(a + b)):
+                    raise
+                run.dirty |= {x.var for x in _walk(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
+                              or (isinstance(x, t.SHavoc) and not x.local)}
+                return
             base = len(run.guard)
             left, right = run.copy(), run.copy()
             _block(left, a, t.Binop("and", path, cond, BOOL))
@@ -161,7 +184,7 @@ def concurrency(cs: CheckedSpec, th: Threads, transitions: tuple[Transition, ...
         try:
             analysed[tr.name] = analyse(tr.body)
         except Unsupported as exc:
-            analysed[tr.name] = f"`{tr.name}` reads `{exc}` after writing or picking it before a require"
+            analysed[tr.name] = f"`{tr.name}` reads `{exc}` in a require after writing or picking it"
     out = [_deadlock(th, cs, instances, transitions, analysed, span), _stuck(cs, transitions, analysed, span)]
     props = tuple(p for p in out if p.expr is not None)
     notes = tuple((p.name, p.description) for p in out if p.expr is None)
@@ -190,7 +213,7 @@ def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: t
                 if held is not None:
                     edges.setdefault((me, other), []).append(t.Binop("and", w.cond, held, BOOL))
     if problems:
-        return Property(DEADLOCK, "implicit", None, span, "not checked: " + problems[0])  # type: ignore[arg-type]
+        return Property(DEADLOCK, "implicit", None, span, problems[0])  # type: ignore[arg-type]
     g = nx.DiGraph()
     g.add_nodes_from(instances)
     g.add_edges_from(edges)
@@ -199,7 +222,7 @@ def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: t
         cycles.append(c)
         if len(cycles) > MAX_CYCLES:
             return Property(DEADLOCK, "implicit", None, span,  # type: ignore[arg-type]
-                            f"not checked: more than {MAX_CYCLES} possible wait-for cycles")
+                            f"more than {MAX_CYCLES} possible wait-for cycles")
     cycles.sort(key=lambda c: (len(c), [instances.index(x) for x in c]))
     bad = _or([_and([_or(edges[(c[i], c[(i + 1) % len(c)])]) for i in range(len(c))]) for c in cycles])
     return Property(DEADLOCK, "implicit", _not(bad), span,  # type: ignore[arg-type]
@@ -228,14 +251,14 @@ def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
 def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict, span: object) -> Property:  # type: ignore[type-arg]
     problems = [a for a in analysed.values() if isinstance(a, str)]
     if problems:
-        return Property(STUCK, "implicit", None, span, "not checked: " + problems[0])  # type: ignore[arg-type]
+        return Property(STUCK, "implicit", None, span, problems[0])  # type: ignore[arg-type]
     enabled: list[t.TExpr] = []
     for tr in transitions:
         guard, _ = analysed[tr.name]
         for name, typ in reversed(tr.params):
             if not isinstance(typ, (BoolT, EnumT, RangeT)):
                 return Property(STUCK, "implicit", None, span,  # type: ignore[arg-type]
-                                f"not checked: action `{tr.name}` has a parameter of unbounded type")
+                                f"action `{tr.name}` has a parameter of unbounded type")
             bound = t.Bound(f"{tr.name}.{name}#en", typ)
             guard = substitute(guard, lambda n, name=name, bound=bound:
                                bound if isinstance(n, t.Param) and n.name == name else None)
