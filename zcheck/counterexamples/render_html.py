@@ -30,6 +30,8 @@ PALETTE = ("#e6e6e6", "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#7
 CELL, LABEL, ROW, TOP = 84, 190, 24, 34
 
 STYLE = """
+table.lanes td.idle { color: #888; }
+table.lanes td.ran { background: #eef6ff; }
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 80em; }
 pre, code { font-family: monospace; background: #f5f5f5; }
 pre { padding: .6em; overflow-x: auto; white-space: pre-wrap; }
@@ -82,6 +84,9 @@ def html_trace(system: System, trace: Trace, rel: Relevance | None = None) -> st
         out.append("<p>The property does not depend on "
                    + ", ".join(f"<code>{escape(v)}</code>" for v in rel.unused) + ".</p>")
     out += ["<h3>Steps</h3>", _step_table(rows)]
+    lanes = _lanes(system, trace)
+    if lanes:
+        out += ["<h3>Lanes: one per instance</h3>", lanes]
     for var in system.vars:
         if not var.hidden and isinstance(var.type, MapT) and isinstance(var.type.key, (IntT, RangeT)):
             out += [f"<h3>Timeline of <code>{escape(var.name)}</code></h3>", timeline(trace, var.name, var.type, rows)]
@@ -99,6 +104,30 @@ def _step_table(rows: list[Row]) -> str:
         out.append(f'<tr class="{cls}" data-step="{row.index}"><td>{row.index}</td><td><code>{escape(row.call)}</code></td>'
                    f"<td><code>{escape(row.where)}</code><br><code>{escape(row.source)}</code></td><td>{changed}</td>"
                    f"<td>{'yes' if row.relevant else 'no (can be dropped)'}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _lanes(system: System, trace: Trace) -> str:
+    """One column per process instance (and one for global actions): each step sits in
+    the lane of who ran it; every lane shows its instance's step label after each step."""
+    pcs = [v for v in system.vars if v.exact_domain and v.name.endswith(".pc")]
+    if not pcs:
+        return ""
+    insts = [v.name[:-len(".pc")] for v in pcs]
+    head = "<th>step</th><th>actions</th>" + "".join(f"<th><code>{escape(i)}</code></th>" for i in insts)
+    out = [f'<table class="lanes"><tr>{head}</tr>']
+    for i in range(trace.length + 1):
+        state = trace.state(i)
+        who = trace.steps[i - 1].transition if i else ""
+        owner = who.split(".", 1)[0] if i else ""
+        cells = [f"<td>{'<code>' + escape(who) + '</code>' if i and owner not in insts else ''}</td>"]
+        for inst, var in zip(insts, pcs):
+            label = escape(scalar_text(state[var.name], var.type))
+            ran = i and owner == inst
+            text = f"<strong><code>{escape(who.split('.', 1)[1])}</code></strong> &rarr; {label}" if ran else label
+            cells.append(f'<td class="{"ran" if ran else "idle"}">{text}</td>')
+        out.append(f'<tr data-step="{i}"><td>{i if i else "0 (initial)"}</td>{"".join(cells)}</tr>')
     out.append("</table>")
     return "\n".join(out)
 
