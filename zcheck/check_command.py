@@ -17,7 +17,7 @@ from zcheck.system.ir import System
 
 def check_command(args: argparse.Namespace, defines: dict[str, str]) -> int:
     system = build(args.spec, defines)
-    warn(lifecycle_warnings(system), system)
+    warn(list(system.warnings) + lifecycle_warnings(system), system)
     print(f"ok: model {system.model} ({args.spec}): {len(system.vars)} state variables, "
           f"{len(system.transitions)} transitions, {len(system.properties)} properties")
     return 0

@@ -99,7 +99,7 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
     board = api.Board()
     watchdog = _watchdog(board, system, props, args)
     try:
-        _warn(lifecycle_warnings(system), system)
+        _warn(list(system.warnings) + lifecycle_warnings(system), system)
         _warn([Diagnostic("ZC904", f"`{name}` is not checked: {why}", system.properties[0].span, "warning")
                for name, why in system.notes if not args.property], system)
         if args.edges:

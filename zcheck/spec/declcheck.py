@@ -41,6 +41,7 @@ def check_modules(
         if isinstance(d, ast.FnDecl) and c.decl_of[d.name][1] is d:
             c.guard(lambda d=d: c.fn(d.name, d.span))
     processes = _processes(c, decls)
+    _uncalled_procedures(c, decls)
     init = tuple(s for d in decls if isinstance(d, ast.InitDecl) for s in c.body(d.body, _Scope(where="init")))
     assumes = tuple(
         e for d in decls if isinstance(d, ast.AssumeDecl)
@@ -239,6 +240,34 @@ def _process(c: Checker, d: ast.ProcessDecl) -> ProcessInfo:
     pending: list[t.TStmt] = []
     _expand(c, d.name, d.steps, scope, (), steps, pending, locals_)
     return ProcessInfo(d.name, count, tuple(params), tuple(locals_), tuple(steps), d.loop, d.span)
+
+
+def _uncalled_procedures(c: Checker, decls: list[ast.Decl]) -> None:
+    """A procedure no process calls is never checked (its steps need a caller's instance):
+    say so, and still reject recursion among such procedures."""
+    called: set[str] = set()
+    for d in decls:
+        if isinstance(d, ast.ProcessDecl):
+            called |= _callees(c, d, frozenset())
+    for name, d in c.procedures.items():
+        if name in called:
+            continue
+        c.diags.append(Diagnostic("ZC503", f"procedure `{name}` is never called, so its steps are not checked",
+                                  d.span, severity="warning"))
+        if name in _callees(c, d, frozenset()):
+            c.diags.append(Diagnostic("ZC306", f"procedure `{name}` calls itself; procedures are inlined, "
+                                      "not recursive", d.span))
+
+
+def _callees(c: Checker, d: ast.ProcedureDecl | ast.ProcessDecl, seen: frozenset[str]) -> set[str]:
+    out: set[str] = set()
+    for item in d.steps:
+        if isinstance(item, ast.CallItem) and item.proc not in seen:
+            out.add(item.proc)
+            callee = c.procedures.get(item.proc)
+            if callee is not None:
+                out |= _callees(c, callee, seen | {item.proc})
+    return out
 
 
 def _locals(c: Checker, proc: str, decls: tuple[ast.VarDecl, ...], scope: _Scope, prefix: str,

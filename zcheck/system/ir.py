@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zcheck.diagnostics import NO_SPAN, Sources, Span
+from zcheck.diagnostics import NO_SPAN, Diagnostic, Sources, Span
 from zcheck.spec.checked import ConstInfo, LockInfo, TransitionsInfo
 from zcheck.spec.typed import TExpr, TStmt
 from zcheck.spec.types import EnumT, Type
@@ -70,6 +70,7 @@ class System:
     notes: tuple[tuple[str, str], ...] = ()  # implicit properties left out: (name, why)
     locks: tuple[LockInfo, ...] = ()
     owners: EnumT | None = None  # values of lock variables: none, the instances, env
+    warnings: tuple[Diagnostic, ...] = ()  # the front end's warnings, printed by the commands
 
     def var(self, name: str) -> StateVar:
         for v in self.vars:

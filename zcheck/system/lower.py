@@ -58,7 +58,7 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
         vars=tuple(vars_), assumes=cs.assumes, init=init, transitions=tuple(transitions),
         properties=props, enums=cs.enums, lifecycles=cs.transitions,
         lock_owners=tuple((lk.name, th.owners.members) for lk in cs.locks), notes=notes,
-        locks=cs.locks, owners=th.owners,
+        locks=cs.locks, owners=th.owners, warnings=cs.warnings,
     )
     if scenario is not None:
         sys = _restrict(sys, cs, scenario)
