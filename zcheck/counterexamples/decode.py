@@ -22,9 +22,9 @@ from zcheck.counterexamples.trace import Explanation, Trace, TraceStep
 from zcheck.counterexamples.values import key_text, scalar_text
 from zcheck.spec import typed as t
 from zcheck.spec.types import INT, BoolT, BvT, MapT, Type
-from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value
+from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value, evaluate
 from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
-from zcheck.system.threads import LOCKDEP
+from zcheck.system.threads import ENV, LOCKDEP, Threads, holds as holds_class
 from zcheck.checker.testpoints import walk
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
@@ -127,7 +127,7 @@ def _finish(
         why = lifecycle_explanation(ex.encoding.sys, prop.name[len("transitions("):-1], site, wit_values,
                                     steps[-1].transition if steps else "init")
     elif prop.name == LOCKDEP and prop.kind == "implicit":
-        why = lockdep_explanation(site, steps, init_state)
+        why = lockdep_explanation(ex.encoding.sys, site, steps, init_state, rigid)
     else:
         why = explain(site.stmt.cond, site.env, wit_values, False, texts)
     return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, site.stmt.span)
@@ -176,20 +176,56 @@ def concurrency_explanation(sysm: System, name: str, state: dict, rigid: dict) -
     return Explanation(text, values, None)
 
 
-def lockdep_explanation(site: AssertOutcome, steps: tuple[TraceStep, ...], init_state: dict) -> Explanation:  # type: ignore[type-arg]
-    """Both acquisitions: where the reverse order was recorded, and the step taking it now."""
+def lockdep_explanation(sysm: System, site: AssertOutcome, steps: tuple[TraceStep, ...],
+                        init_state: dict, rigid: dict) -> Explanation:  # type: ignore[type-arg]
+    """The acquisitions that recorded the reverse order (one, or a chain of them), each a
+    fact of the trace, and the step taking the lock now."""
     now = steps[-1].transition if steps else "init"
     flags = sorted({n.name for n in walk(site.stmt.cond) if isinstance(n, t.Var) and n.name.startswith("lockdep.")})
     if not flags:
         return Explanation(f"`{now}` takes a second lock of one class without `nested` (possible recursive "
                            "locking)", (), site.stmt.span)
     held, taken = flags[0][len("lockdep."):].split(">", 1)
-    first = next((s for s in steps if s.state.get(flags[0]) and not (
-        steps[s.index - 2].state if s.index > 1 else init_state).get(flags[0])), None)
-    earlier = f"step {first.index} ({first.transition})" if first is not None else "an earlier step"
-    text = (f"lock order inversion: {earlier} took `{taken}` while holding `{held}`; step {len(steps)} "
-            f"({now}) takes `{held}` while holding `{taken}`")
-    return Explanation(text, (), site.stmt.span)
+    edges = _direct_orders(sysm, steps, init_state, rigid)
+    chain = _order_path(edges, held, taken)
+    parts = [f"step {k} ({who}) took `{b}` while holding `{a}`" for a, b, k, who in chain]
+    parts.append(f"step {len(steps)} ({now}) takes `{held}` while holding `{taken}`")
+    return Explanation("lock order inversion: " + "; ".join(parts), (), site.stmt.span)
+
+
+def _direct_orders(sysm: System, steps: tuple[TraceStep, ...], init_state: dict,  # type: ignore[type-arg]
+                   rigid: dict) -> list[tuple[str, str, int, str]]:  # type: ignore[type-arg]
+    """(A, B, step, transition): at that step its owner took class B while holding A."""
+    if sysm.owners is None:
+        return []
+    th = Threads(sysm.owners, {lk.name: lk for lk in sysm.locks})
+    out: list[tuple[str, str, int, str]] = []
+    prev = init_state
+    for s in steps[:-1]:
+        head = s.transition.split(".", 1)[0]
+        owner = head if head in sysm.owners.members else ENV
+        held = {c: bool(evaluate(holds_class(th, th.locks[c], owner), Env(prev, rigid=rigid))) for c in th.locks}
+        after = {c: bool(evaluate(holds_class(th, th.locks[c], owner), Env(s.state, rigid=rigid))) for c in th.locks}
+        for b in th.locks:
+            if after[b] and not held[b]:
+                out += [(a, b, s.index, s.transition) for a in th.locks if a != b and held[a]]
+        prev = s.state
+    return out
+
+
+def _order_path(edges: list[tuple[str, str, int, str]], start: str, goal: str) -> list[tuple[str, str, int, str]]:
+    """The earliest-recorded chain of orders start -> ... -> goal (breadth first)."""
+    paths: dict[str, list[tuple[str, str, int, str]]] = {start: []}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for x in frontier:
+            for e in edges:
+                if e[0] == x and e[1] not in paths:
+                    paths[e[1]] = paths[x] + [e]
+                    nxt.append(e[1])
+        frontier = nxt
+    return paths.get(goal, [])
 
 
 def lifecycle_explanation(sysm: System, var: str, site: AssertOutcome, witnesses: tuple, writer: str) -> Explanation:  # type: ignore[type-arg]

@@ -476,7 +476,13 @@ class Checker:
         return t.Binop("and", t.Binop("le", lo, x, BOOL, span), t.Binop("lt", x, hi, BOOL, span), BOOL, span)
 
     def unify(self, a: t.TExpr, b: t.TExpr, span: Span) -> tuple[t.TExpr, t.TExpr]:
-        """Make two operands comparable: int literals adapt to a bit-vector partner."""
+        """Make two operands comparable: int literals adapt to a bit-vector partner, and
+        `0` to an owner (v1 read a free lock as 0)."""
+        owners = self.layout.owners
+        if a.type == owners and isinstance(b, t.Lit) and isinstance(b.type, IntT) and b.value == 0:
+            return a, t.Lit(0, owners, b.span)
+        if b.type == owners and isinstance(a, t.Lit) and isinstance(a.type, IntT) and a.value == 0:
+            return t.Lit(0, owners, a.span), b
         if isinstance(a.type, BvT) and isinstance(b, t.Lit) and isinstance(b.type, IntT):
             return a, t.Lit(int(b.value) % (1 << a.type.width), a.type, b.span)
         if isinstance(b.type, BvT) and isinstance(a, t.Lit) and isinstance(a.type, IntT):
@@ -736,7 +742,9 @@ class Checker:
                     self.declare_site(name, s.span)
                 return [t.SBugOn(prop, self.cond(c, scope, "`bug_on`"), s.span)]
             case ast.Rcu(op=op):
-                self.need_process(scope, op, s.span)
+                if scope.proc is None:
+                    self.err("ZC505", f"`{op}` belongs to a process step: RCU read sections and grace periods "
+                             "are an instance's", s.span)
                 return [t.SRcu(op, s.span)]
             case ast.LetAny(name=name, type=typ, lo=lo, hi=hi):
                 if typ is not None:
@@ -911,21 +919,8 @@ def _suggest(name: str, candidates: list[str]) -> tuple[str, ...]:
 
 def substitute(e: t.TExpr, fn: Callable[[t.TExpr], t.TExpr | None]) -> t.TExpr:
     """Rebuild `e`, replacing every node for which `fn` returns a replacement."""
-    import dataclasses
-
     repl = fn(e)
     if repl is not None:
         return repl
-    match e:
-        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound():
-            return e
-        case t.Read(map=m, index=i):
-            return dataclasses.replace(e, map=substitute(m, fn), index=substitute(i, fn))
-        case t.Unop(arg=a):
-            return dataclasses.replace(e, arg=substitute(a, fn))
-        case t.Binop(left=a, right=b):
-            return dataclasses.replace(e, left=substitute(a, fn), right=substitute(b, fn))
-        case t.Ite(cond=c, then=a, else_=b):
-            return dataclasses.replace(e, cond=substitute(c, fn), then=substitute(a, fn), else_=substitute(b, fn))
-        case t.Quant(body=body):
-            return dataclasses.replace(e, body=substitute(body, fn))
+    kids = t.children(e)
+    return t.with_children(e, tuple(substitute(k, fn) for k in kids)) if kids else e

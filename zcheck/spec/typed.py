@@ -9,8 +9,8 @@ The system stage and the checker consume this tree; it never changes after check
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from dataclasses import dataclass, field, replace
+from typing import Union, assert_never
 
 from zcheck.diagnostics import NO_SPAN, Span
 from zcheck.spec.types import Type
@@ -131,6 +131,55 @@ class Quant:
 
 
 TExpr = Union[Lit, Var, Old, Const, Param, Local, Bound, Read, Unop, Binop, Ite, Quant]
+
+
+def children(e: TExpr) -> tuple[TExpr, ...]:
+    """The direct sub-expressions of `e`: the one child-walk every pass shares."""
+    match e:
+        case Lit() | Var() | Old() | Const() | Param() | Local() | Bound():
+            return ()
+        case Read(map=m, index=i):
+            return (m, i)
+        case Unop(arg=a):
+            return (a,)
+        case Binop(left=a, right=b):
+            return (a, b)
+        case Ite(cond=c, then=a, else_=b):
+            return (c, a, b)
+        case Quant(body=b):
+            return (b,)
+        case _:
+            assert_never(e)
+
+
+def with_children(e: TExpr, kids: tuple[TExpr, ...]) -> TExpr:
+    """`e` rebuilt with new direct sub-expressions (in the order `children` gives)."""
+    match e:
+        case Lit() | Var() | Old() | Const() | Param() | Local() | Bound():
+            return e
+        case Read():
+            return replace(e, map=kids[0], index=kids[1])
+        case Unop():
+            return replace(e, arg=kids[0])
+        case Binop():
+            return replace(e, left=kids[0], right=kids[1])
+        case Ite():
+            return replace(e, cond=kids[0], then=kids[1], else_=kids[2])
+        case Quant():
+            return replace(e, body=kids[0])
+        case _:
+            assert_never(e)
+
+
+def walk(e: TExpr) -> list[TExpr]:
+    """Every node of `e` (iteratively: deep trees do not exhaust the stack)."""
+    out: list[TExpr] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(children(n))
+    return out
 
 
 def display_name(name: str) -> str:

@@ -33,26 +33,9 @@ from zcheck.system.ir import Property, System
 
 def expr_reads(e: t.TExpr, out: set[str]) -> None:
     """Add the state variables `e` reads (`Var` and `Old` names) to `out`."""
-    stack: list[t.TExpr] = [e]
-    while stack:
-        x = stack.pop()
-        match x:
-            case t.Var(name=n) | t.Old(name=n):
-                out.add(n)
-            case t.Lit() | t.Const() | t.Param() | t.Local() | t.Bound():
-                pass
-            case t.Read(map=m, index=i):
-                stack += (m, i)
-            case t.Unop(arg=a):
-                stack.append(a)
-            case t.Binop(left=a, right=b):
-                stack += (a, b)
-            case t.Ite(cond=c, then=a, else_=b):
-                stack += (c, a, b)
-            case t.Quant(body=b):
-                stack.append(b)
-            case _:
-                assert_never(x)
+    for x in t.walk(e):
+        if isinstance(x, (t.Var, t.Old)):
+            out.add(x.name)
 
 
 def accesses(body: tuple[t.TStmt, ...], site_reads: Callable[[str], bool], reads: set[str], writes: set[str]) -> bool:

@@ -182,25 +182,7 @@ def _all_breakpoints(env: Env) -> set[int]:
 
 
 def _walk(e: t.TExpr) -> list[t.TExpr]:
-    out: list[t.TExpr] = []
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        match n:
-            case t.Read(map=m, index=i):
-                stack += [m, i]
-            case t.Unop(arg=a):
-                stack.append(a)
-            case t.Binop(left=a, right=b):
-                stack += [a, b]
-            case t.Ite(cond=c, then=a, else_=b):
-                stack += [c, a, b]
-            case t.Quant(body=b):
-                stack.append(b)
-            case _:
-                pass
-    return out
+    return t.walk(e)
 
 
 def _mentions(e: t.TExpr, var: str) -> bool:

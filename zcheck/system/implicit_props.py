@@ -29,6 +29,7 @@ from zcheck.system.ir import Property, Transition
 from zcheck.system.threads import Threads, gp_var
 
 DEADLOCK, STUCK = "deadlock", "stuck"
+SCENARIO_POS = "scenario.pos"
 MAX_CYCLES = 4096
 
 
@@ -83,16 +84,28 @@ def _walk(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
 
 
 def _and(parts: list[t.TExpr]) -> t.TExpr:
-    out: t.TExpr = t.Lit(True, BOOL)
-    for p in parts:
-        out = p if isinstance(out, t.Lit) else t.Binop("and", out, p, BOOL)
+    """The conjunction; `true` parts dropped, a `false` part makes it `false`."""
+    kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is True)]
+    if any(isinstance(p, t.Lit) and p.value is False for p in kept):
+        return t.Lit(False, BOOL)
+    if not kept:
+        return t.Lit(True, BOOL)
+    out = kept[0]
+    for p in kept[1:]:
+        out = t.Binop("and", out, p, BOOL)
     return out
 
 
 def _or(parts: list[t.TExpr]) -> t.TExpr:
-    out: t.TExpr = t.Lit(False, BOOL)
-    for p in parts:
-        out = p if isinstance(out, t.Lit) else t.Binop("or", out, p, BOOL)
+    """The disjunction; `false` parts dropped, a `true` part makes it `true`."""
+    kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is False)]
+    if any(isinstance(p, t.Lit) and p.value is True for p in kept):
+        return t.Lit(True, BOOL)
+    if not kept:
+        return t.Lit(False, BOOL)
+    out = kept[0]
+    for p in kept[1:]:
+        out = t.Binop("or", out, p, BOOL)
     return out
 
 
@@ -108,7 +121,12 @@ def analyse(body: tuple[t.TStmt, ...]) -> tuple[t.TExpr, list[Wait]]:
 
 
 def _block(run: _Run, body: tuple[t.TStmt, ...], path: t.TExpr) -> None:
+    after_scenario = False
     for s in body:
+        if after_scenario and isinstance(s, t.SRequire):  # the scenario's move: not the model's
+            after_scenario = False
+            continue
+        after_scenario = isinstance(s, t.SHavoc) and s.var == SCENARIO_POS
         _stmt(run, s, path)
 
 
@@ -122,6 +140,8 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
                 run.dirty.add(v)
         case t.SStore(var=v) | t.SFill(var=v):
             run.dirty.add(v)
+        case t.SHavoc(var=v) if v == SCENARIO_POS:  # a scenario's bookkeeping, not the model's
+            pass
         case t.SHavoc(var=v, local=True):
             run.locals.pop(v, None)  # a later read of the pick is unsupported
         case t.SHavoc(var=v):

@@ -191,7 +191,7 @@ def _add_lifecycle_checks(tr: Transition, blocks: tuple[TransitionsInfo, ...], t
 
 def _writes_var(body: tuple[t.TStmt, ...], var: str) -> bool:
     for s in body:
-        if isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var:
+        if isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var and not getattr(s, "local", False):
             return True
         if isinstance(s, t.SIf) and (_writes_var(s.then, var) or _writes_var(s.else_, var)):
             return True
@@ -300,7 +300,7 @@ def _implicit(body: tuple[t.TStmt, ...], where: str, types: dict[str, Type]) -> 
 
 def _range_check(s: t.TStmt, types: dict[str, Type]) -> t.TExpr | None:
     """After a store into a range type: the stored value is in range (None: nothing to check)."""
-    if not isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)):
+    if not isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) or (isinstance(s, t.SHavoc) and s.local):
         return None
     vtype = types[s.var]
     elem = vtype.value if isinstance(vtype, MapT) else vtype

@@ -45,11 +45,12 @@ class Threads:
     locks: dict[str, LockInfo]
     rcu_readers: list[str] = field(default_factory=list)  # instances with read-side sections
     rcu_waiters: list[str] = field(default_factory=list)  # instances that call synchronize_rcu
+    lockdep: bool = False  # the model has processes and locks (docs/language.md §6.7)
 
     @staticmethod
     def of(cs: CheckedSpec) -> "Threads":
         owners = cs.owners or EnumT("owner", (NONE, ENV))
-        th = Threads(owners, {lk.name: lk for lk in cs.locks})
+        th = Threads(owners, {lk.name: lk for lk in cs.locks}, lockdep=bool(cs.processes and cs.locks))
         for p in cs.processes:
             ops = {s.op for st in p.steps for s in walk(st.body) if isinstance(s, t.SRcu)}
             names = [f"{p.name}[{i}]" for i in range(p.count)]
@@ -81,7 +82,7 @@ class Threads:
             for o in info.readers:
                 rtype: Type = INT if info.count is None else MapT(INT, INT)
                 out.append(StateVar(read_counter(info.name, o), rtype, t.Lit(0, INT), info.span))
-        if self.locks:
+        if self.lockdep:
             for a, b in self.lockdep_pairs():
                 out.append(StateVar(dep_var(a, b), BOOL, t.Lit(False, BOOL), self.locks[a].span, hidden=True))
         for r in self.rcu_readers:
@@ -328,6 +329,8 @@ def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: obje
     """Checks and bookkeeping when `me` takes a lock of class `info` (blocking)."""
     b = info.name
     out: list[t.TStmt] = []
+    if not th.lockdep:
+        return out
     held = {a: holds(th, th.locks[a], me) for a in th.classes()}
     if not nested:
         out.append(t.SAssert(LOCKDEP, t.Unop("not", held[b], BOOL), span))  # type: ignore[arg-type]
@@ -372,4 +375,11 @@ def _freeze(s: t.TStmt, frozen: dict[str, t.TExpr]) -> t.TStmt:
 
 
 def pc_type(p: ProcessInfo) -> EnumT:
-    return EnumT(f"{p.name}.pc", tuple(s.label for s in p.steps) + ("done", "crashed"))
+    """The pc's values, named by step label; a procedure inlined twice gives the second
+    copy's steps `label#2` (so a saved trace names each pc exactly)."""
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    for s in p.steps:
+        seen[s.label] = seen.get(s.label, 0) + 1
+        names.append(s.label if seen[s.label] == 1 else f"{s.label}#{seen[s.label]}")
+    return EnumT(f"{p.name}.pc", tuple(names) + ("done", "crashed"))
