@@ -579,7 +579,9 @@ def _known_target(target: str, c: Checker, props: tuple[PropertyInfo, ...], acti
         return True
     if target.startswith("lock(") and (target[5:-1] in c.layout.locks or target == "lock(rcu)"):
         return True
-    if target in ("deadlock", "stuck", "lockdep"):
+    if target in ("deadlock", "stuck"):  # with locks, or with synchronize_rcu (lowering decides)
+        return bool(c.layout.procs)
+    if target == "lockdep":
         return bool(c.layout.procs) and bool(c.layout.locks)
     owner, _, rest = target.partition(".")
     writers = {a.name for a in actions} | {f"{p.name}[{i}]" for p in processes for i in range(p.count)} | {"init"}
