@@ -64,13 +64,16 @@ def reports() -> dict[str, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with models/reports/ instead of writing")
+    ap.add_argument("--verdicts", action="store_true",
+                    help="with --check: compare only each report's verdicts and depths (the witness values of a "
+                         "trace are not yet the same from run to run: issue 15)")
     args = ap.parse_args()
     sys.path.insert(0, ROOT)
     os.chdir(ROOT)
     wanted = reports()
     if args.check:
         have = set(os.listdir(REPORTS)) if os.path.isdir(REPORTS) else set()
-        stale = sorted(n for n, text in wanted.items() if not _same(os.path.join(REPORTS, n), text))
+        stale = sorted(n for n, text in wanted.items() if not _same(os.path.join(REPORTS, n), text, args.verdicts))
         extra = sorted(have - set(wanted))
         for n in stale + extra:
             print(f"drift: models/reports/{n}")
@@ -85,12 +88,21 @@ def main() -> int:
     return 0
 
 
-def _same(path: str, text: str) -> bool:
+def _same(path: str, text: str, verdicts_only: bool = False) -> bool:
     try:
         with open(path, encoding="utf-8") as fh:
-            return fh.read() == text
+            have = fh.read()
     except OSError:
         return False
+    if verdicts_only:
+        return _verdicts(have) == _verdicts(text)
+    return have == text
+
+
+def _verdicts(text: str) -> list[str]:
+    """The header, the verdict table and each trace's `## NAME: VERDICT at depth N` line."""
+    return [ln for ln in text.splitlines() if ln.startswith(("zcheck ", "| ", "## ")) and "`" not in ln[:3]
+            and not ln.startswith("| step") and not ln[2:3].isdigit()]
 
 
 if __name__ == "__main__":

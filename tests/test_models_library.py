@@ -94,5 +94,7 @@ def test_readme_table_has_no_drift():
 
 @pytest.mark.slow
 def test_reports_have_no_drift():
-    done = _script("model_reports.py", "--check")
+    # verdicts and depths only: the witness values of a BMC trace still differ between runs
+    # of the same command (issue 15 makes them reproducible, then this compares bytes again)
+    done = _script("model_reports.py", "--check", "--verdicts")
     assert done.returncode == 0, "stale reports (run python3 scripts/model_reports.py):\n" + done.stdout + done.stderr

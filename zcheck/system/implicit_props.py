@@ -43,6 +43,7 @@ class Wait:
     var: str  # lock variable, or a grace-period flag ("gp")
     index: t.TExpr | None
     mode: str  # "lock" | "read" | "write" | "gp"
+    at: dict[str, t.TExpr] = field(default_factory=dict, compare=False)  # values assigned before the wait
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             if w is not None:
                 index = None if w.index is None else run.sub(w.index)
                 reach = t.Binop("and", path, before, BOOL) if not isinstance(before, t.Lit) else path
-                run.waits.append(Wait(reach, w.var, index, w.mode))
+                run.waits.append(Wait(reach, w.var, index, w.mode, dict(run.env)))
             run.guard.append(t.Binop("implies", path, run.sub(c), BOOL))
         case t.SAssert():
             pass
@@ -265,7 +266,7 @@ def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
         name = read_counter(info.name, other)
         count = t.Var(name, INT) if info.count is None else t.Read(t.Var(name, MapT(INT, INT)), w.index, INT)  # type: ignore[arg-type]
         cond = t.Binop("or", cond, t.Binop("gt", count, t.Lit(0, INT), BOOL), BOOL)
-    return cond
+    return substitute(cond, lambda n: w.at.get(n.name) if isinstance(n, t.Var) else None)
 
 
 def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict, span: object) -> Property:  # type: ignore[type-arg]

@@ -148,10 +148,12 @@ def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], l
             head: list[t.TStmt] = [
                 t.SRequire(t.Binop("eq", pc_var, t.Lit(idx, INT), BOOL, step.span), step.span),
                 *threads.rcu_guard(th, me),
-                t.SAssign(pc, t.Lit(nxt, INT), step.span),
             ]
-            body = _rename_stmts(step.body, prefix, inst, i)
-            body = threads.close(body, ends, th, me)
+            # the pc stays at the step while its body runs (`at(self, step)` holds there);
+            # a path that does not end by goto/done/bug_on moves it on at the end
+            advance = t.SAssign(pc, t.Lit(nxt, INT), step.span)
+            body = _rename_stmts(step.body, prefix, inst, i) + (advance,)
+            body = threads.close(body, dataclasses.replace(ends, targets=targets | {"next": nxt}), th, me)
             body = threads.lower_ops(body, th, me, f"{me}.{step.label}")
             trans.append(Transition(f"{me}.{step.label}", f"{p.name}.{step.label}", (),
                                     tuple(head) + body, step.span))

@@ -136,6 +136,7 @@ def close(body: tuple[t.TStmt, ...], ends: Ends, th: Threads, me: str) -> tuple[
                 return tuple(out)
             case t.SRcu(op="synchronize_rcu"):
                 out += [t.SAssign(gp_var(me, r), _in_rcu(r), s.span) for r in th.rcu_readers if r != me]
+                out += _jump(ends, "next", s)
                 return tuple(out)
             case t.SBugOn(prop=prop, cond=c):
                 out.append(t.SAssert(prop, t.Unop("not", c, BOOL, c.span), s.span))
