@@ -14,6 +14,7 @@ writes a map before a `require` that depends on it (warning ZC904, docs/language
 the test accepts their absence exactly then (`may_skip_waits`), and counts it.
 
 Environment: ZCHECK_DIFF_EXAMPLES (default 60), ZCHECK_DIFF_DEPTH (default 5),
+ZCHECK_DIFF_LOCKS_RELOCK (default 1; 0 leaves out steps that change a lock and then block on it),
 ZCHECK_DIFF_TIMEOUT (seconds per model, default 30), ZCHECK_DIFF_LOCKS_ENGINE (default
 `bmc`). Derandomized like the rest of the suite (tests/conftest.py);
 `ZCHECK_HYPOTHESIS_PROFILE=explore` draws new models.
@@ -314,8 +315,8 @@ PICK = Model(
     locks=(L0,),
 )
 
-# zcheck disagreements with the contract (tests/differential/FINDINGS.md #9): the holder a
-# wait is for is read before the step, not where the blocked statement stands.
+# Regressions for tests/differential/FINDINGS.md #9 (fixed): zcheck read the holder a wait
+# is for before the step, not where the blocked statement stands.
 # RELOCK: p1 drops and retakes L0 in one step (`release L0; acquire L0`): while p0 waits
 # for L0 held by p1, p1's step is enabled; no cycle ever. stuck at 1 (p0 done with L0, p1
 # waits for it).
@@ -337,8 +338,8 @@ DOUBLE = Model(
     locks=(L0,),
 )
 
-# SELF_AT: inside its own step s0, `at(p0, s0)` holds (the instance is at s0 while s0
-# runs); zcheck moves the pc to the next step before the body, so a0 fails at 1 there.
+# SELF_AT (FINDINGS.md #10, fixed): inside its own step s0, `at(p0, s0)` holds (the
+# instance is at s0 while s0 runs); zcheck used to move the pc before the body.
 SELF_AT = Model(
     vars=(VarDecl("v0", B, False),), init=(), actions=(),
     props=(Prop("invariant", "inv0", Not(n("v0"))),),

@@ -926,12 +926,11 @@ def gen_target(draw, ctx: Ctx, model: Model, layers: list) -> Expr:
 
 # A blocking lock statement after an earlier statement of the same body that changes the
 # same lock (`release L; acquire L`, `try_acquire L` then `acquire L`, `down_read S;
-# down_write S`) is dropped unless ZCHECK_DIFF_LOCKS_RELOCK=1: zcheck's `deadlock` looks at
-# the lock's holder before the step, not at that point of the step's run (a known
-# disagreement with the contract, pinned in tests/test_differential_locks.py).
+# down_write S`) is generated too; ZCHECK_DIFF_LOCKS_RELOCK=0 drops them (`_no_relock`).
+# They found FINDINGS.md #9 (zcheck's `deadlock` read the holder before the step).
 import os as _os
 
-RELOCK = _os.environ.get("ZCHECK_DIFF_LOCKS_RELOCK", "0") == "1"
+RELOCK = _os.environ.get("ZCHECK_DIFF_LOCKS_RELOCK", "1") == "1"
 
 RELEASE_OF = {"acquire": "release", "down_read": "up_read", "down_write": "up_write"}
 TRY_OF = {"acquire": "try_acquire", "down_read": "down_read_trylock", "down_write": "down_write_trylock"}
