@@ -181,7 +181,9 @@ def lockdep_explanation(sysm: System, site: AssertOutcome, steps: tuple[TraceSte
     """The acquisitions that recorded the reverse order (one, or a chain of them), each a
     fact of the trace, and the step taking the lock now."""
     now = steps[-1].transition if steps else "init"
-    flags = sorted({n.name for n in walk(site.stmt.cond) if isinstance(n, t.Var) and n.name.startswith("lockdep.")})
+    # the site reads the recorded order as a `let` of the flag (system.threads.lockdep_sites)
+    flags = sorted({"lockdep." + n.name[len("dep#"):].rsplit("@", 1)[0] for n in walk(site.stmt.cond)
+                    if isinstance(n, t.Local) and n.name.startswith("dep#")})
     if not flags:
         return Explanation(f"`{now}` takes a second lock of one class without `nested` (possible recursive "
                            "locking)", (), site.stmt.span)

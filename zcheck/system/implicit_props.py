@@ -26,7 +26,7 @@ from zcheck.spec.threads import read_counter
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BoolT, EnumT, MapT, RangeT
 from zcheck.system.ir import Property, Transition
-from zcheck.system.threads import Threads, gp_var
+from zcheck.system.threads import Threads, gp_var, walk
 
 DEADLOCK, STUCK = "deadlock", "stuck"
 SCENARIO_POS = "scenario.pos"
@@ -75,39 +75,26 @@ class _Run:
         return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [])
 
 
-def _walk(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
-    out: list[t.TStmt] = []
-    for s in body:
-        out.append(s)
-        if isinstance(s, t.SIf):
-            out += _walk(s.then) + _walk(s.else_)
+def _fold(op: str, parts: list[t.TExpr]) -> t.TExpr:
+    """`and`/`or` of the parts; the operator's unit is dropped, its zero absorbs."""
+    unit = op == "and"
+    kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is unit)]
+    if any(isinstance(p, t.Lit) and p.value is (not unit) for p in kept):
+        return t.Lit(not unit, BOOL)
+    if not kept:
+        return t.Lit(unit, BOOL)
+    out = kept[0]
+    for p in kept[1:]:
+        out = t.Binop(op, out, p, BOOL)
     return out
 
 
 def _and(parts: list[t.TExpr]) -> t.TExpr:
-    """The conjunction; `true` parts dropped, a `false` part makes it `false`."""
-    kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is True)]
-    if any(isinstance(p, t.Lit) and p.value is False for p in kept):
-        return t.Lit(False, BOOL)
-    if not kept:
-        return t.Lit(True, BOOL)
-    out = kept[0]
-    for p in kept[1:]:
-        out = t.Binop("and", out, p, BOOL)
-    return out
+    return _fold("and", parts)
 
 
 def _or(parts: list[t.TExpr]) -> t.TExpr:
-    """The disjunction; `false` parts dropped, a `true` part makes it `true`."""
-    kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is False)]
-    if any(isinstance(p, t.Lit) and p.value is True for p in kept):
-        return t.Lit(True, BOOL)
-    if not kept:
-        return t.Lit(False, BOOL)
-    out = kept[0]
-    for p in kept[1:]:
-        out = t.Binop("or", out, p, BOOL)
-    return out
+    return _fold("or", parts)
 
 
 def _not(e: t.TExpr) -> t.TExpr:
@@ -165,9 +152,9 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             try:
                 cond = run.sub(c)
             except Unsupported:
-                if any(isinstance(x, t.SRequire) for x in _walk(a + b)):
+                if any(isinstance(x, t.SRequire) for x in walk(a + b)):
                     raise
-                run.dirty |= {x.var for x in _walk(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
+                run.dirty |= {x.var for x in walk(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
                               or (isinstance(x, t.SHavoc) and not x.local)}
                 return
             base = len(run.guard)

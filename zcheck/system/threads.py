@@ -327,49 +327,45 @@ def holds(th: Threads, info: LockInfo, me: str) -> t.TExpr:
 
 
 def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: object) -> list[t.TStmt]:
-    """Checks and bookkeeping when `me` takes a lock of class `info` (blocking)."""
-    b = info.name
-    out: list[t.TStmt] = []
+    """Checks and bookkeeping when `me` takes a lock of class `info` (blocking).
+
+    What `me` holds and the recorded orders are read once, into `let`s, before the flags
+    change: every check and every update reads those values (and the encoding builds
+    each `holds` term once per acquisition, not once per use)."""
     if not th.lockdep:
-        return out
-    held = {a: holds(th, th.locks[a], me) for a in th.classes()}
+        return []
+    b = info.name
+    tag = f"{getattr(span, 'line', 0)}:{getattr(span, 'col', 0)}"
+    out: list[t.TStmt] = []
+    held: dict[str, t.TExpr] = {}
+    for a in th.classes():
+        held[a] = t.Local(f"held#{a}@{tag}", BOOL)
+        out.append(t.SLet(held[a].name, holds(th, th.locks[a], me), span))  # type: ignore[arg-type,attr-defined]
+    dep: dict[tuple[str, str], t.TExpr] = {}
+    for x, y in th.lockdep_pairs():
+        dep[(x, y)] = t.Local(f"dep#{x}>{y}@{tag}", BOOL)
+        out.append(t.SLet(dep[(x, y)].name, t.Var(dep_var(x, y), BOOL), span))  # type: ignore[arg-type,attr-defined]
     if not nested:
         out.append(t.SAssert(LOCKDEP, t.Unop("not", held[b], BOOL), span))  # type: ignore[arg-type]
     for a in th.classes():
         if a != b:
-            bad = _and(held[a], t.Var(dep_var(b, a), BOOL))
-            out.append(t.SAssert(LOCKDEP, t.Unop("not", bad, BOOL), span))  # type: ignore[arg-type]
-    updates: list[t.TStmt] = []
+            out.append(t.SAssert(LOCKDEP, t.Unop("not", _and(held[a], dep[(b, a)]), BOOL), span))  # type: ignore[arg-type]
     for x, y in th.lockdep_pairs():
+        # x before y is recorded when `me` holds some a reachable from x (or x itself) and
+        # y is b or reachable from b: the closure of the new edges a -> b
         grow: t.TExpr | None = None
         for a in th.classes():
             if a == b:
                 continue
-            from_x = t.Lit(True, BOOL) if x == a else t.Var(dep_var(x, a), BOOL)
-            to_y = t.Lit(True, BOOL) if y == b else (t.Var(dep_var(b, y), BOOL) if b != y else t.Lit(False, BOOL))
-            if (isinstance(from_x, t.Lit) and not from_x.value) or (isinstance(to_y, t.Lit) and not to_y.value):
-                continue
-            term = _and(held[a], _and(from_x, to_y))
+            parts = [held[a]] + ([] if x == a else [dep[(x, a)]]) + ([] if y == b else [dep[(b, y)]])
+            term = parts[0]
+            for p in parts[1:]:
+                term = _and(term, p)
             grow = term if grow is None else t.Binop("or", grow, term, BOOL)
         if grow is not None:
             cur = t.Var(dep_var(x, y), BOOL)
-            updates.append(t.SAssign(cur.name, t.Binop("or", cur, grow, BOOL), span))  # type: ignore[arg-type]
-    # every update reads the flags before this acquisition
-    tag = f"{getattr(span, 'line', 0)}:{getattr(span, 'col', 0)}"
-    lets = [t.SLet(f"dep#{x}>{y}@{tag}", t.Var(dep_var(x, y), BOOL), span)  # type: ignore[arg-type]
-            for x, y in th.lockdep_pairs()]
-    frozen = {dep_var(x, y): t.Local(f"dep#{x}>{y}@{tag}", BOOL) for x, y in th.lockdep_pairs()}
-    out += lets
-    out += [_freeze(u, frozen) for u in updates]
+            out.append(t.SAssign(cur.name, t.Binop("or", cur, grow, BOOL), span))  # type: ignore[arg-type]
     return out
-
-
-def _freeze(s: t.TStmt, frozen: dict[str, t.TExpr]) -> t.TStmt:
-    from zcheck.spec.typecheck import substitute
-
-    assert isinstance(s, t.SAssign)
-    value = substitute(s.value, lambda n: frozen.get(n.name) if isinstance(n, t.Var) else None)
-    return dataclasses.replace(s, value=value)
 
 
 # ---------------------------------------------------------------- instances
