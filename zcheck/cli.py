@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-p", "--property", action="append", default=[], help="check only this property (repeatable)")
     v.add_argument("--depth", type=_nonneg, default=10, help="BMC bound in steps (default 10)")
     v.add_argument("--engine", choices=["auto", "bmc", "kind", "pdr"], default="auto")
-    v.add_argument("--max-k", type=_nonneg, default=8, help="largest k for k-induction (default 8)")
+    v.add_argument("--max-k", type=_nonneg, default=None,
+                   help="largest k for k-induction (default 3 with --engine auto, 8 with --engine kind)")
     v.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     v.add_argument("--scenario")
     v.add_argument("--timeout", type=_positive_float, help="seconds for the whole run (counted from the start)")

@@ -13,6 +13,8 @@ from typing import Any
 
 import z3
 
+from zcheck.interrupt import interruptible_solvers
+
 from zcheck import __version__, api
 from zcheck.diagnostics import Diagnostic, render as render_diagnostic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
@@ -104,7 +106,8 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
                for name, why in system.notes if not args.property], system)
         if args.edges:
             _warn(_untaken(system, args.depth, _engine_timeout(args)), system)
-        run: api.Run | z3.Z3Exception = _run_verify(system, props, args, defines, board)
+        with interruptible_solvers():
+            run: api.Run | z3.Z3Exception = _run_verify(system, props, args, defines, board)
     except z3.Z3Exception as exc:
         if args.memory_limit is None:
             raise
@@ -233,6 +236,8 @@ def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namesp
     width = max((len(r.name) for r in results), default=1)
     for r in results:
         lines.append(verdict_line(r.name, r.verdict, r.depth, r.detail, width))
+        if r.verdict in ("holds", "unknown") and _unfinished(r.engines):
+            lines.append(f"  {'':<12} {'':<{width}}  engines: {'; '.join(e.describe() for e in _unfinished(r.engines))}")
         cert = getattr(r.result, "certificate", None)
         if cert and r.result.engine == "pdr":
             lines.append(f"  {'':<12} {'':<{width}}  certificate: inductive invariant {cert[0]}")
@@ -249,6 +254,12 @@ def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namesp
     lines.append("")
     lines.append(render_summary(results))
     return "\n".join(lines) + "\n"
+
+
+def _unfinished(log):  # type: ignore[no-untyped-def]
+    """The engines that tried to decide a property and stopped short, and why (BMC reaching its
+    bound is already said by the verdict line)."""
+    return [e for e in log if e.stage.value != "bmc" or e.end.value not in ("bound", "decided")]
 
 
 def _json(run: api.Run, results: list[api.PropertyResult], args: argparse.Namespace) -> str:

@@ -17,17 +17,18 @@ import z3
 
 from zcheck.checker.encode import Encoding, Witness
 from zcheck.checker.minimise import minimise
-from zcheck.checker.results import EncodedExecution, Holds, Result, Unknown, Violated
+from zcheck.checker.results import BUDGET_SPENT, RLIMIT_REASONS, EncodedExecution, Holds, Result, Unknown, Violated
 from zcheck.system.ir import Property
 
 
 @dataclass(frozen=True)
 class Options:
     depth: int = 10
-    timeout: float | None = None  # seconds for the whole run
+    timeout: float | None = None  # seconds for the whole run (a safety net: ends in UNKNOWN "timeout")
+    rlimit: int | None = None  # Z3 resource units per query (deterministic): spent -> UNKNOWN "budget"
     seed: int = 0
     progress: Callable[[str], None] | None = None
-    proved_elsewhere: Callable[[], set[str]] | None = None  # polled after each depth
+    proved_elsewhere: Callable[[], set[str]] | None = None  # polled after each depth (see bmc)
     hints: bool = True  # add properties known safe at earlier depths (bench/ ablation turns it off)
     guard_hints: bool = True  # add the range guards' instances at each query's witnesses (idem)
     on_violated: Callable[[Violated], None] | None = None  # told of each violation when found
@@ -74,6 +75,8 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     safe = {p.name: opts.depth for p in facts}  # state property -> last state index known safe
     props_and_facts = list(props) + [p for p in facts if p not in props]
     hinted: set[tuple[str, int]] = set()
+    if opts.rlimit is not None:
+        solver.set("rlimit", opts.rlimit)
     try:
         for d in range(opts.depth + 1):
             if opts.timeout is not None and time.monotonic() - start >= opts.timeout:
@@ -105,9 +108,15 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
             depth_done = d
             if opts.on_depth is not None:
                 opts.on_depth(d, [p.name for p in pending])
-            if opts.proved_elsewhere is not None:  # another engine's proof ends the search
+            if opts.proved_elsewhere is not None and pending:
+                # Another engine proved every property still open: nothing is left to
+                # find. Only all at once: dropping some would change the queries (and
+                # so the counterexamples) of the others, by timing.
                 done = opts.proved_elsewhere()
-                pending = [p for p in pending if p.name not in done]
+                if all(p.name in done for p in pending):
+                    for p in pending:
+                        results[p.name] = Holds(p, d)
+                    pending = []
             if opts.progress:
                 opts.progress(f"depth {d} done, {len(pending)} properties undecided, {time.monotonic() - start:.1f}s")
             if not pending:
@@ -118,7 +127,7 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     for p in pending:
         if p.name not in results:
             results[p.name] = Holds(p, depth_done) if depth_done == opts.depth else Unknown(
-                p, depth_done, _why(start, opts))
+                p, depth_done, _why(start, opts, solver.reason_unknown()))
     return results
 
 
@@ -157,10 +166,13 @@ def _add_guard_hints(solver: z3.Solver, enc: Encoding, queries: list[_Query], la
             solver.add(*enc.guard_hints(k, terms))
 
 
-def _why(start: float, opts: Options) -> str:
+def _why(start: float, opts: Options, reason: str) -> str:
     if opts.timeout is not None and time.monotonic() - start >= opts.timeout * 0.99:
         return "timeout"
+    if opts.rlimit is not None and reason in RLIMIT_REASONS:
+        return BUDGET_SPENT
     return "solver returned unknown"
+
 
 
 def _state_queries(enc: Encoding, props: list[Property], d: int) -> list[_Query]:

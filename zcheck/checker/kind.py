@@ -22,7 +22,7 @@ import z3
 from zcheck.checker.encode import Encoding, Witness, sort_of
 from zcheck.checker.maps import differ
 from zcheck.spec.types import MapT
-from zcheck.checker.results import Proved
+from zcheck.checker.results import BUDGET_SPENT, RECHECK_RLIMIT, RLIMIT_REASONS, Proved
 from zcheck.system.ir import Property, System
 
 
@@ -113,10 +113,23 @@ def _distinct(enc: Encoding, i: int, j: int) -> z3.ExprRef:
     return z3.Or(parts) if parts else z3.BoolVal(False)
 
 
+@dataclass(frozen=True)
+class GaveUp:
+    """k-induction stopped without a proof or a CTI at the last k tried."""
+
+    reason: str  # "budget" (a query's rlimit ran out) | "timeout" | "solver returned unknown"
+    k: int
+    cti: Cti | None  # the last CTI seen at a smaller k, if any
+
+
 def prove(system: System, prop: Property, lemmas: list[Property], base_depth: int, max_k: int,
-          deadline: float | None, query_timeout: float | None = None,
-          min_k: int = 1, assumed: tuple[Property, ...] = ()) -> Proved | Cti | None:
-    """Try k = 1..max_k (k - 1 <= base_depth). None: gave up (time or solver unknown)."""
+          deadline: float | None, query_rlimit: int | None = None,
+          min_k: int = 1, assumed: tuple[Property, ...] = ()) -> Proved | Cti | GaveUp | None:
+    """Try k = min_k..max_k (k - 1 <= base_depth). Each query gets `query_rlimit` Z3
+    resource units (deterministic: the same answer on any machine and under load); the
+    wall-clock `deadline` is only a safety net. Returns the proof, the CTI at the largest
+    k tried, `GaveUp` when a query ran out of budget or time, or None when no k could be
+    tried (base case too shallow) or the certificate did not re-check."""
     group = [prop] + [lm for lm in lemmas if lm.name != prop.name]
     last: Cti | None = None
     for k in range(min_k, max_k + 1):
@@ -126,10 +139,11 @@ def prove(system: System, prop: Property, lemmas: list[Property], base_depth: in
             s, enc, wits = step_query(system, group, k, assumed)
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                return last
-            limit = min(x for x in (left, query_timeout, 1e9) if x is not None)
-            if limit < 1e9:
-                s.set("timeout", max(1, int(limit * 1000)))
+                return GaveUp("timeout", k, last)
+            if left is not None:
+                s.set("timeout", max(1, int(left * 1000)))
+            if query_rlimit is not None:
+                s.set("rlimit", query_rlimit)
             answer = s.check()
             if answer == z3.unsat:
                 if not recheck(system, group, k, assumed):
@@ -138,7 +152,7 @@ def prove(system: System, prop: Property, lemmas: list[Property], base_depth: in
                 cert = tuple(p.name for p in group)
                 return Proved(prop, "kind", f"k-induction, k = {k}", cert, used, tuple(a.name for a in assumed))
             if answer == z3.unknown:
-                return last
+                return GaveUp(_reason(s, query_rlimit, deadline), k, last)
             model = s.model()
             last = Cti(prop.name, k, model, enc, tuple(wits))
             broken = _broken_lemmas(enc, group, k, model)
@@ -146,6 +160,14 @@ def prove(system: System, prop: Property, lemmas: list[Property], base_depth: in
                 break
             group = [g for g in group if g.name not in broken]  # Houdini: drop and retry
     return last
+
+
+def _reason(s: z3.Solver, rlimit: int | None, deadline: float | None) -> str:
+    if deadline is not None and time.monotonic() >= deadline - 0.01:
+        return "timeout"
+    if rlimit is not None and s.reason_unknown() in RLIMIT_REASONS:
+        return BUDGET_SPENT
+    return "solver returned unknown"
 
 
 def _broken_lemmas(enc: Encoding, group: list[Property], k: int, model: z3.ModelRef) -> set[str]:
@@ -178,7 +200,7 @@ def recheck(system: System, group: list[Property], k: int, assumed: tuple[Proper
     enc = Encoding(system)
     for d in range(k):
         base = z3.Solver()
-        base.set("timeout", 60000)
+        base.set("rlimit", RECHECK_RLIMIT)
         base.add(enc.init())
         for i in range(d):
             base.add(enc.trans(i))
@@ -190,5 +212,5 @@ def recheck(system: System, group: list[Property], k: int, assumed: tuple[Proper
             if base.check() != z3.unsat:
                 return False
     s, _, _ = step_query(system, group, k, assumed)
-    s.set("timeout", 60000)
+    s.set("rlimit", RECHECK_RLIMIT)
     return s.check() == z3.unsat

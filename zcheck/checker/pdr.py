@@ -121,7 +121,8 @@ def _free_consts(f: z3.ExprRef) -> list[z3.ExprRef]:
     return [out[k] for k in sorted(out)]
 
 
-def prove_pdr(system: System, prop: Property, timeout: float | None, slice_cone: bool = True) -> Proved | None:
+def prove_pdr(system: System, prop: Property, timeout: float | None, slice_cone: bool = True,
+              rlimit: int | None = None) -> Proved | None:
     """Run Spacer; on `sat` (an invariant exists) re-check it and return the proof.
     Spacer works on the property's cone of influence (system/cone.py): on
     models/memremap_unwind.zdl with every fix on it proved all 14 properties in 1.5 s on
@@ -138,6 +139,8 @@ def prove_pdr(system: System, prop: Property, timeout: float | None, slice_cone:
         s.set(name, value)
     if timeout is not None:
         s.set("timeout", max(1, int(timeout * 1000)))
+    if rlimit is not None:
+        s.set("rlimit", rlimit)
     for c in (cl.init, cl.step, cl.query):
         s.add(_closed(c))
     if s.check() != z3.sat:

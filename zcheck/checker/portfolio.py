@@ -1,141 +1,372 @@
-"""Checker: PDR beside BMC in a separate process (the `auto` portfolio).
+"""Checker: the Portfolio — which engines run on which property, in what order, with
+what budget.
 
-The child comes from a fork server (a process that never ran Z3: forking a process
-whose Z3 has started timer threads left children hanging on their first timeout), gets
-the `System` pickled, runs `prove_pdr` on each property in turn and streams one
-`PdrOutcome` per property back through a pipe, so that what it proved before being
-stopped is kept. The parent runs BMC and k-induction meanwhile and
-collects the outcomes at the end; the child is killed when the time is up, which also
-bounds Spacer calls that overrun their own timeout. Certificates are re-checked in the
-child by fresh solvers on a fresh encoding (pdr.recheck) before being reported.
+Input: a `System`, the properties to check, `VerifyOptions` and a `Deadline`.
+Output: an `Outcome`: one `Result` per property, the counterexamples to induction, and
+for each property the log of the engines that ran on it and what ended each.
 
-Where a fork server is unavailable the same work runs in-process, after BMC.
+Determinism is the rule here: every budget is counted in Z3's resource units (rlimit),
+never in seconds, and nothing that reaches a solver depends on timing. PDR runs in a
+child process beside BMC (pdr_job.py), but its proofs never feed back into BMC's
+queries; they are merged when both are done. So the same command gives the same
+verdicts, depths, traces and certificates on any machine and under load. The
+`Deadline` is a safety net only: when it runs out, what is still open is UNKNOWN.
+
+The `auto` schedule, for the properties not yet decided at each stage:
+
+1. BMC at depth 0 (the base case of induction), then BMC to `SHALLOW` steps: a shallow
+   bug keeps BMC's shortest counterexample and never costs an induction query;
+2. k = 1 induction with the model's lemmas (Houdini drops lemmas a CTI breaks);
+3. PDR in a child process, while the parent runs BMC to the requested depth;
+4. PDR's re-checked invariants merged; k = 2..max_k induction for what still holds.
+
+`kind` is BMC and k-induction up to max_k; `pdr` is the shallow BMC, then PDR on every
+open property, then BMC; `bmc` is BMC only.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-import time
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Callable, Mapping, Protocol
+from typing_extensions import assert_never
 
-from zcheck.checker.pdr import prove_pdr
+from zcheck.checker.bmc import Options, bmc
+from zcheck.checker.encode import Encoding
+from zcheck.checker.kind import Cti, GaveUp, prove
+from zcheck.checker.pdr_job import PdrJob, PdrOutcome
+from zcheck.checker.results import BUDGET_SPENT, Holds, Proved, Result, Unknown, Violated
+from zcheck.deadline import NO_DEADLINE, Deadline
 from zcheck.system.ir import Property, System
 
 
+class Engine(StrEnum):
+    AUTO = "auto"
+    BMC = "bmc"
+    KIND = "kind"
+    PDR = "pdr"
+
+
+ENGINE_LABELS: Mapping[Engine, str] = {
+    Engine.AUTO: "auto (bmc + k-induction + pdr)", Engine.BMC: "bmc", Engine.KIND: "kind", Engine.PDR: "pdr",
+}
+
+
+class Stage(StrEnum):
+    """An engine as named in a property's log."""
+
+    BMC = "bmc"
+    KIND = "k-induction"
+    PDR = "pdr"
+
+
+class End(StrEnum):
+    """What ended one engine's work on one property."""
+
+    DECIDED = "decided"  # it proved or refuted the property
+    BOUND = "bound"  # BMC reached the depth asked
+    NOT_INDUCTIVE = "not inductive"  # a counterexample to induction at the largest k
+    BUDGET = "budget"  # its deterministic resource budget ran out
+    UNKNOWN = "solver unknown"  # the solver gave up for another reason
+    TIMEOUT = "timeout"  # the wall-clock --timeout
+    NOT_RUN = "not run"  # the stage had nothing to try (e.g. BMC too shallow for k)
+    STOPPED = "stopped"  # BMC: every property it checked was proved by another engine
+
+
 @dataclass(frozen=True)
-class PdrOutcome:
-    name: str
-    certificate: str | None  # the re-checked invariant, or None (not proved)
-    seconds: float
-    detail: str  # how it was proved (`Proved.detail`); "" when not proved
+class StageRun:
+    stage: Stage
+    end: End
+    note: str = ""  # "k = 1..3", "depth 10", "40 M units"
+
+    def describe(self) -> str:
+        return f"{self.stage}: {self.end}" + (f" ({self.note})" if self.note else "")
 
 
-def _child(conn, system: System, props: list[Property], per_prop: float) -> None:  # type: ignore[no-untyped-def]
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    for p in props:
-        start = time.monotonic()
+@dataclass(frozen=True)
+class Budgets:
+    """Z3 resource units (rlimit; 7-10 M per second of solving on a 2-core x86_64 here).
+
+    They replace the seconds the engines used to get (1 s for the shallow BMC, 1 s per
+    auto induction query, 5 s per `--engine kind` query, 20 s / 60 s of PDR per
+    property), at about the same cost on this machine, but with the same outcome on
+    every machine."""
+
+    shallow_query: int = 1_000_000  # per query of the shallow BMC before k = 1 (at depth <= 2, most take < 0.5 M)
+    induction_query: int = 10_000_000  # per k-induction query in auto
+    kind_query: int = 50_000_000  # per k-induction query with --engine kind
+    pdr_auto: int = 150_000_000  # per property, Spacer, in auto
+    pdr_only: int = 450_000_000  # per property with --engine pdr
+
+
+SHALLOW = 2  # BMC depth run before k = 1 induction
+AUTO_MAX_K = 3  # auto's largest k unless --max-k says otherwise
+KIND_MAX_K = 8  # --engine kind's largest k unless --max-k says otherwise
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    engine: Engine = Engine.AUTO
+    depth: int = 10
+    max_k: int | None = None  # None: the engine's default (AUTO_MAX_K, KIND_MAX_K)
+    seed: int = 0
+    budgets: Budgets = field(default_factory=Budgets)
+
+    def largest_k(self) -> int:
+        if self.max_k is not None:
+            return self.max_k
+        return KIND_MAX_K if self.engine is Engine.KIND else AUTO_MAX_K
+
+
+class Listener(Protocol):
+    """Who is told of verdicts as they are decided (the command's watchdog board)."""
+
+    def hooks(self, opts: Options) -> Options: ...
+
+    def sync(self, props: list[Property], raw: dict[str, Result]) -> None: ...
+
+    def attach(self, job: PdrJob | None) -> PdrJob | None: ...
+
+
+class _Silent:
+    def hooks(self, opts: Options) -> Options:
+        return opts
+
+    def sync(self, props: list[Property], raw: dict[str, Result]) -> None:
+        return None
+
+    def attach(self, job: PdrJob | None) -> PdrJob | None:
+        return job
+
+
+@dataclass(frozen=True)
+class Outcome:
+    results: Mapping[str, Result]
+    ctis: Mapping[str, Cti]
+    log: Mapping[str, tuple[StageRun, ...]]
+
+
+class EngineDisagreement(Exception):
+    """Two engines contradict each other: a soundness bug, reported as an internal error."""
+
+
+class Portfolio:
+    """One run of the engines on `props` (use once)."""
+
+    def __init__(self, system: System, options: VerifyOptions, deadline: Deadline = NO_DEADLINE,
+                 listener: Listener | None = None, progress: Callable[[str], None] | None = None):
+        self.system, self.opts, self.deadline = system, options, deadline
+        self.listener: Listener = listener if listener is not None else _Silent()
+        self.progress = progress
+        self.raw: dict[str, Result] = {}
+        self.ctis: dict[str, Cti] = {}
+        self.log: dict[str, list[StageRun]] = {}
+        self.lemmas = [p for p in system.properties if p.kind == "lemma"]
+        self.enc = Encoding(system)
+        self._job: PdrJob | None = None  # the PDR child, stopped when the run ends
+
+    def run(self, props: list[Property]) -> Outcome:
         try:
-            r = prove_pdr(system, p, per_prop)
-        except Exception:  # noqa: BLE001 - a crash of the prover is "not proved"
-            r = None
-        cert = r.certificate[0] if r is not None else None
-        conn.send(PdrOutcome(p.name, cert, time.monotonic() - start, r.detail if r is not None else ""))
-    conn.close()
-
-
-def _main_is_importable() -> bool:
-    """A fork-server child re-runs the parent's `__main__` (as `__mp_main__`): safe for
-    `python -m ...`, the `zcheck` console script and any script that guards its work
-    with `if __name__ == "__main__"`; not for stdin, `-c` or an unguarded script, whose
-    top-level code would run again in the child. Those get PDR in-process."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if getattr(main, "__spec__", None) is not None:
-        return True
-    if path is None:
-        return not hasattr(main, "__file__")  # interactive: nothing is re-imported
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return "__name__" in fh.read()
-    except OSError:
-        return False
-
-
-class PdrJob:
-    """PDR on `props`, running while the caller does other work."""
-
-    def __init__(self, system: System, props: list[Property], per_prop: float):
-        self.system, self.props, self.per_prop = system, props, per_prop
-        self.outcomes: dict[str, PdrOutcome] = {}
-        self._proc = None
-        self._conn = None
-        if not _main_is_importable():
-            return
-        try:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["zcheck.checker.pdr"])
-            parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(child, system, props, per_prop), daemon=True)
-            proc.start()
-        except (OSError, RuntimeError, ValueError):  # no fork server here: PDR runs in-process
-            return
-        child.close()
-        self._proc, self._conn = proc, parent
-
-    def proved(self) -> set[str]:
-        """The properties proved so far (non-blocking), for BMC to stop checking."""
-        try:
-            while self._conn is not None and self._conn.poll(0):
-                o = self._conn.recv()
-                self.outcomes[o.name] = o
-        except (EOFError, OSError):
-            pass
-        return {name for name, o in self.outcomes.items() if o.certificate is not None}
-
-    def collect(self, wait: float) -> dict[str, PdrOutcome]:
-        """Outcomes received within `wait` seconds from now; the child is then stopped."""
-        if self._proc is None:
-            return self._in_process(wait)
-        end = time.monotonic() + wait
-        try:
-            while len(self.outcomes) < len(self.props):
-                left = end - time.monotonic()
-                if left <= 0 or not self._conn.poll(left):  # type: ignore[union-attr]
-                    break
-                o = self._conn.recv()  # type: ignore[union-attr]
-                self.outcomes[o.name] = o
-        except (EOFError, OSError):
+            self._schedule(props)
+        except KeyboardInterrupt:  # Ctrl-C: the verdicts so far, the rest "interrupted"
             pass
         finally:
-            self.stop()
-        return self.outcomes
+            if self._job is not None:
+                self._job.stop()
+        for p in props:  # a stage interrupted before it could say anything: claim nothing
+            self.raw.setdefault(p.name, Unknown(p, -1, "interrupted"))
+        return Outcome(dict(self.raw), dict(self.ctis), {n: tuple(v) for n, v in self.log.items()})
 
-    def kill(self) -> None:
-        """Kill the child without waiting (safe from another thread: a signal only)."""
-        proc = self._proc
-        if proc is not None:
-            try:
-                proc.kill()
-            except (OSError, ValueError):  # already gone or closed
-                pass
+    def _schedule(self, props: list[Property]) -> None:
+        match self.opts.engine:
+            case Engine.BMC:
+                self._bmc(props)
+            case Engine.KIND:
+                self._base_and_k1(props)
+                self._bmc(self._open(props), facts=self._proved(props))
+                self._deeper(props)
+            case Engine.AUTO:
+                self._base_and_k1(props)
+                job = self._start_pdr(props, self.opts.budgets.pdr_auto)
+                self._bmc(self._open(props), facts=self._proved(props), job=job)
+                self._merge_pdr(job, props)
+                self._deeper(props)
+            case Engine.PDR:
+                self._shallow(props)
+                job = self._start_pdr(props, self.opts.budgets.pdr_only)
+                self._merge_pdr(job, props)
+                self._bmc(self._open(props), facts=self._proved(props))
+            case _:
+                assert_never(self.opts.engine)
 
-    def stop(self) -> None:
-        self.kill()
-        if self._proc is not None:
-            self._proc.join()
-        if self._conn is not None:
-            self._conn.close()
-        self._proc, self._conn = None, None
+    # -- stages ----------------------------------------------------------------------
 
-    def _in_process(self, wait: float) -> dict[str, PdrOutcome]:
-        end = time.monotonic() + wait
-        for p in self.props:
-            left = end - time.monotonic()
-            if left <= 0:
-                break
-            start = time.monotonic()
-            r = prove_pdr(self.system, p, min(left, self.per_prop))
-            self.outcomes[p.name] = PdrOutcome(p.name, r.certificate[0] if r else None, time.monotonic() - start,
-                                               r.detail if r else "")
-        return self.outcomes
+    def _note(self, p: Property, run: StageRun) -> None:
+        self.log.setdefault(p.name, []).append(run)
+
+    def _open(self, props: list[Property]) -> list[Property]:
+        return [p for p in props if p.name not in self.raw or isinstance(self.raw[p.name], Unknown)]
+
+    def _proved(self, props: list[Property]) -> list[Property]:
+        return [p for p in props if isinstance(self.raw.get(p.name), Proved)]
+
+    def _options(self, depth: int, rlimit: int | None) -> Options:
+        return self.listener.hooks(Options(depth=depth, timeout=self.deadline.left(), seed=self.opts.seed,
+                                           rlimit=rlimit, progress=self.progress))
+
+    def _bmc(self, props: list[Property], facts: list[Property] = (), job: PdrJob | None = None) -> None:  # type: ignore[assignment]
+        """BMC to the requested depth (for `--engine kind`, at least max_k - 1: the base
+        case). PDR's proofs do not change BMC's queries: BMC stops early only when
+        every property it checks is proved elsewhere, which changes no verdict."""
+        if not props:
+            return
+        depth = self.opts.depth if self.opts.engine is not Engine.KIND else max(self.opts.depth,
+                                                                               self.opts.largest_k() - 1)
+        stop = None if job is None else job.proved
+        opts = dataclasses.replace(self._options(depth, None), proved_elsewhere=stop)
+        found = bmc(self.enc, props, opts, facts=facts)
+        for p in props:
+            r = found[p.name]
+            self.raw[p.name] = r
+            stopped = isinstance(r, Holds) and r.depth < depth
+            self._note(p, StageRun(Stage.BMC, End.STOPPED, f"at depth {r.depth}") if stopped else _bmc_run(r))
+        self.listener.sync(props, self.raw)
+        _reraise_interrupt(found)
+
+    def _shallow(self, props: list[Property]) -> dict[str, Result]:
+        """Depth-0 BMC for the properties and lemmas (the base case of induction), then
+        BMC to SHALLOW steps within a per-query budget; violations are final."""
+        everything = props + [lm for lm in self.lemmas if lm not in props]
+        base = bmc(self.enc, everything, self._options(0, None))
+        clean = [p for p in props if isinstance(base[p.name], Holds)]
+        early = bmc(self.enc, clean, self._options(min(self.opts.depth, SHALLOW),
+                                                    self.opts.budgets.shallow_query)) if SHALLOW > 0 else {}
+        for p in props:
+            r = early.get(p.name, base[p.name])
+            if isinstance(r, Violated) or not isinstance(base[p.name], Holds):
+                self.raw[p.name] = base[p.name] if not isinstance(base[p.name], Holds) else r
+                self._note(p, _bmc_run(self.raw[p.name]))
+        self.listener.sync(props, self.raw)
+        return base
+
+    def _base_and_k1(self, props: list[Property]) -> None:
+        """The shallow BMC, then k = 1 induction for each property neither refuted."""
+        base = self._shallow(props)
+        clean0 = [lm for lm in self.lemmas if isinstance(base.get(lm.name), Holds)]
+        for p in props:
+            if p.name in self.raw or p.kind == "cover":
+                continue
+            self._induct(p, props, clean0, 0, 1, 1)
+
+    def _deeper(self, props: list[Property]) -> None:
+        """k = 2..max_k for what BMC left holding (k - 1 <= the BMC depth: the base case)."""
+        top = self.opts.largest_k()
+        clean = [lm for lm in self.lemmas if isinstance(self.raw.get(lm.name), (Holds, Proved))]
+        for p in props:
+            r0 = self.raw.get(p.name)
+            if isinstance(r0, Holds) and p.kind != "cover" and top >= 2:
+                self._induct(p, props, clean, r0.depth, top, 2)
+
+    def _induct(self, p: Property, props: list[Property], lemmas: list[Property], base_depth: int,
+                top: int, low: int) -> None:
+        budget = self.opts.budgets.kind_query if self.opts.engine is Engine.KIND else self.opts.budgets.induction_query
+        assumed = tuple(q for q in props if isinstance(self.raw.get(q.name), Proved) and q.kind == "invariant")
+        r = prove(self.system, p, lemmas, base_depth, top, self.deadline.at, budget, min_k=low, assumed=assumed)
+        span = f"k = {low}" if top == low else f"k = {low}..{top}"
+        match r:
+            case Proved():
+                self._record_group(r, props)
+                self._note(p, StageRun(Stage.KIND, End.DECIDED, r.detail.removeprefix("k-induction, ")))
+                self.listener.sync(props, self.raw)
+            case Cti():
+                self.ctis[p.name] = r
+                self._note(p, StageRun(Stage.KIND, End.NOT_INDUCTIVE, f"counterexample to induction at k = {r.k}"))
+            case GaveUp(reason=why, k=k, cti=last):
+                if last is not None:
+                    self.ctis[p.name] = last
+                budget_note = f"{_units(budget)} per query at k = {k}"
+                self._note(p, StageRun(Stage.KIND, _end_of(why), budget_note if why == BUDGET_SPENT else f"k = {k}"))
+            case None:
+                self._note(p, StageRun(Stage.KIND, End.NOT_RUN, f"{span} needs BMC to depth {low - 1}"))
+            case _:
+                assert_never(r)
+
+    def _record_group(self, r: Proved, props: list[Property]) -> None:
+        """A k-induction proof proves every member of its group: the conjunction is what
+        is inductive, and the re-check covered the base case of each member."""
+        self.raw[r.prop.name] = r
+        self.ctis.pop(r.prop.name, None)
+        for q in props:
+            if q.name in r.certificate and q.name != r.prop.name and not isinstance(self.raw.get(q.name), Proved):
+                others = tuple(n for n in r.certificate if n != q.name)
+                self.raw[q.name] = Proved(q, r.engine, r.detail, r.certificate, others, r.assumed)
+                self.ctis.pop(q.name, None)
+                self._note(q, StageRun(Stage.KIND, End.DECIDED, f"with {r.prop.name}"))
+
+    def _start_pdr(self, props: list[Property], budget: int) -> PdrJob | None:
+        targets = [p for p in self._open(props) if p.kind != "cover"]
+        if not targets or self.deadline.expired():
+            return None
+        self._job = self.listener.attach(PdrJob(self.system, targets, budget))
+        return self._job
+
+    def _merge_pdr(self, job: PdrJob | None, props: list[Property]) -> None:
+        """Take PDR's re-checked invariants for the properties no other engine decided.
+        A PDR proof of a property BMC found violated is an internal error, never hidden."""
+        if job is None:
+            return
+        outcomes = job.collect(self.deadline.left())
+        for p in job.props:
+            o = outcomes.get(p.name)
+            self._note(p, _pdr_run(o, job.budget))
+            if o is None or o.certificate is None:
+                continue
+            r = self.raw.get(p.name)
+            if isinstance(r, Violated):
+                raise EngineDisagreement(f"PDR proved `{p.name}`, which BMC found violated at depth {r.depth}")
+            if not isinstance(r, Proved):
+                self.raw[p.name] = Proved(p, "pdr", o.detail, (o.certificate,))
+                self.ctis.pop(p.name, None)
+        self.listener.sync(props, self.raw)
+
+
+def _reraise_interrupt(found: Mapping[str, Result]) -> None:
+    """BMC keeps what it found when Ctrl-C arrives; the rest of the schedule must not run."""
+    if any(isinstance(r, Unknown) and r.reason == "interrupted" for r in found.values()):
+        raise KeyboardInterrupt
+
+
+def _units(n: int) -> str:
+    return f"{n // 1_000_000} M units" if n >= 1_000_000 else f"{n} units"
+
+
+def _end_of(reason: str) -> End:
+    if reason == BUDGET_SPENT:
+        return End.BUDGET
+    if reason in ("timeout", "interrupted"):
+        return End.TIMEOUT
+    return End.UNKNOWN
+
+
+def _bmc_run(r: Result) -> StageRun:
+    match r:
+        case Violated(depth=d):
+            return StageRun(Stage.BMC, End.DECIDED, f"depth {d}")
+        case Holds(depth=d):
+            return StageRun(Stage.BMC, End.BOUND, f"depth {d}")
+        case Unknown(depth=d, reason=why):
+            return StageRun(Stage.BMC, _end_of(why), f"after depth {d}" if d >= 0 else "")
+        case Proved():
+            return StageRun(Stage.BMC, End.NOT_RUN, "proved elsewhere")
+        case _:
+            assert_never(r)
+
+
+def _pdr_run(o: PdrOutcome | None, budget: int) -> StageRun:
+    if o is None:
+        return StageRun(Stage.PDR, End.TIMEOUT)
+    if o.certificate is not None:
+        return StageRun(Stage.PDR, End.DECIDED)
+    end = _end_of(o.reason) if o.reason else End.UNKNOWN
+    return StageRun(Stage.PDR, end, _units(budget) if end is End.BUDGET else o.reason)

@@ -61,3 +61,11 @@ class Unknown:
 
 
 Result = Union[Violated, Holds, Proved, Unknown]
+
+BUDGET_SPENT = "budget"  # Unknown.reason (and GaveUp.reason) when a query's rlimit ran out
+# What Z3 5.4 says when a query's rlimit runs out (older releases spelt it out)
+RLIMIT_REASONS = frozenset({"canceled", "max. resource limit exceeded", "resource limits reached"})
+# Z3 resource units for re-checking a certificate with a fresh solver: deterministic,
+# unlike the 60 s it used to be, which a loaded machine could turn into "not proved".
+# About a minute of solving on a 2-core x86_64 (7-10 M units per second measured).
+RECHECK_RLIMIT = 600_000_000

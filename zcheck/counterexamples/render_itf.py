@@ -96,5 +96,8 @@ def results_meta(results: Sequence[Any]) -> list[dict[str, Any]]:
             entry["lemmas"] = list(r.result.lemmas)
             entry["assumed"] = list(r.result.assumed)
             entry["certificate_rechecked"] = True
+        engines = getattr(r, "engines", ())
+        if engines:
+            entry["engines"] = [{"engine": e.stage.value, "end": e.end.value, "note": e.note} for e in engines]
         out.append(entry)
     return out

@@ -1,0 +1,54 @@
+"""Command layer: Ctrl-C that reaches a solver in the middle of a query.
+
+Python runs its SIGINT handler only between bytecodes, never inside a long Z3 call, and
+Z3's own Ctrl-C handler (its `ctrl_c` option) cancels the query without telling Python,
+so a run went on with its next query as if nothing had happened. Here Z3 leaves SIGINT
+alone; the signal's wakeup byte wakes a thread that interrupts Z3's context, the query
+returns at once, and Python raises KeyboardInterrupt in the main thread, which the
+engines turn into "interrupted" verdicts for what is still open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from typing import Iterator
+
+import z3
+
+
+@contextlib.contextmanager
+def interruptible_solvers() -> Iterator[None]:
+    """While active, SIGINT interrupts the running Z3 query (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    old_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    z3.set_param("ctrl_c", False)
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(read, stop), daemon=True, name="zcheck-sigint")
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        signal.set_wakeup_fd(old_fd)
+        os.close(write)  # ends the watcher's read
+        watcher.join(timeout=1.0)
+        os.close(read)
+
+
+def _watch(fd: int, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            return
+        if not data:
+            return
+        if signal.SIGINT in data and not stop.is_set():
+            z3.main_ctx().interrupt()
