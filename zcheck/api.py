@@ -15,7 +15,7 @@ from zcheck.checker.bmc import Options
 from zcheck.checker.kind import Cti
 from zcheck.checker.pdr_job import PdrJob
 from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, StageRun, VerifyOptions
-from zcheck.counterexamples.cti import render_cti
+from zcheck.counterexamples.cti import CtiTrace, decode_cti
 from zcheck.checker.results import Holds, Proved, Result, Unknown, Violated
 from zcheck.counterexamples.decode import ReplayError, decode
 from zcheck.counterexamples.trace import Trace
@@ -37,7 +37,7 @@ class PropertyResult:
     trace: Trace | None = None
     error: str | None = None  # a replay failure (internal error)
     detail: str = ""  # how a proof was obtained, or why the result is unknown
-    cti: list[str] | None = None  # a counterexample to induction, rendered
+    cti: CtiTrace | None = None  # a counterexample to induction (not a bug: not inductive)
     engines: tuple[StageRun, ...] = ()  # the engines that ran on it and what ended each
 
 
@@ -113,7 +113,7 @@ def _result(p: Property, r: Result, cti: Cti | None, log: tuple[StageRun, ...] =
         detail += "; certificate re-checked"
     elif isinstance(r, Unknown):
         detail = f"{r.reason}" + (f" (no violation up to depth {r.depth})" if r.depth >= 0 else "")
-    shown = render_cti(cti) if cti is not None and verdict == "holds" else None
+    shown = decode_cti(cti) if cti is not None and verdict in ("holds", "unknown") else None
     return PropertyResult(p.name, p.kind, verdict, d, r, trace, error, detail, shown, log)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import z3
 
+from zcheck.counterexamples.cti import render_cti
 from zcheck.interrupt import interruptible_solvers
 
 from zcheck import __version__, api
@@ -250,7 +251,7 @@ def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namesp
             lines.extend(render_trace(system, r.trace))
         if r.cti is not None:
             lines.append("")
-            lines.extend(r.cti)
+            lines.extend(render_cti(r.cti))
     lines.append("")
     lines.append(render_summary(results))
     return "\n".join(lines) + "\n"

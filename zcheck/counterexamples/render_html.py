@@ -17,6 +17,7 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
+from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.render_markdown import Row, property_source, report_rows, violation_lines
 from zcheck.counterexamples.render_text import VERDICT_WORDS, noun
@@ -58,8 +59,23 @@ def render_html(system: System, results: Sequence[object], header_line: str) -> 
         trace = getattr(r, "trace")
         if trace is not None:
             out.append(html_trace(system, trace))
+        cti = getattr(r, "cti", None)
+        if cti is not None:
+            out.append(html_cti(cti))
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def html_cti(cti: CtiTrace) -> str:
+    head = (f"<h2><code>{escape(cti.prop)}</code>: not proved — counterexample to induction at k = {cti.k}</h2>"
+            f"<p><strong>{escape(NOT_A_BUG)}.</strong> These states are not known to be reachable.</p>")
+    if cti.lemma is not None:
+        head += f"<p>A lemma that rules them out: <code>{escape(cti.lemma)}</code></p>"
+    cols = "".join(f"<th>{escape(s.label)}</th>" for s in cti.states)
+    rows = "".join(f"<tr><td><code>{escape(c.name)}</code></td>"
+                   + "".join(f"<td><code>{escape(s.cells[i].text())}</code></td>" for s in cti.states) + "</tr>"
+                   for i, c in enumerate(cti.states[0].cells))
+    return f'<section class="cti">{head}<table><tr><th>variable</th>{cols}</tr>{rows}</table></section>'
 
 
 def _verdicts(results: Sequence[object]) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from zcheck.counterexamples.cti import NOT_A_BUG
+
 from zcheck.counterexamples.trace import Trace
 from zcheck.spec.types import BoolT, EnumT, MapT, Type
 from zcheck.system.evaluate import Value
@@ -96,8 +98,20 @@ def results_meta(results: Sequence[Any]) -> list[dict[str, Any]]:
             entry["lemmas"] = list(r.result.lemmas)
             entry["assumed"] = list(r.result.assumed)
             entry["certificate_rechecked"] = True
+        cti = getattr(r, "cti", None)
+        if cti is not None:
+            entry["cti"] = cti_json(cti)
         engines = getattr(r, "engines", ())
         if engines:
             entry["engines"] = [{"engine": e.stage.value, "end": e.end.value, "note": e.note} for e in engines]
         out.append(entry)
     return out
+
+
+def cti_json(cti: Any) -> dict[str, Any]:
+    """A counterexample to induction, as data (values as ITF values, `null` when open)."""
+    def cells(cs: Any) -> dict[str, Any]:
+        return {c.name: None if c.value is None else itf_scalar(c.value, c.type) for c in cs}  # type: ignore[arg-type]
+
+    return {"k": cti.k, "note": NOT_A_BUG, "lemma": cti.lemma, "witness": cells(cti.witnesses),
+            "states": [{"label": st.label, "step": st.transition, "values": cells(st.cells)} for st in cti.states]}

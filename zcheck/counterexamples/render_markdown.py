@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.render_text import VERDICT_WORDS, noun, source_line
 from zcheck.counterexamples.trace import Trace
@@ -115,7 +116,26 @@ def render_markdown(system: System, spec: str, results: Sequence[object], header
         trace = getattr(r, "trace")
         if trace is not None:
             out += [""] + markdown_trace(system, trace)
+        cti = getattr(r, "cti", None)
+        if cti is not None:
+            out += [""] + markdown_cti(cti)
     return "\n".join(out) + "\n"
+
+
+def markdown_cti(cti: CtiTrace) -> list[str]:
+    out = [f"## {cti.prop}: not proved — counterexample to induction at k = {cti.k}", "",
+           f"**{NOT_A_BUG[0].upper() + NOT_A_BUG[1:]}.** These states are not known to be reachable; "
+           "a lemma that rules them out, or a larger `--max-k`, may prove the property.", ""]
+    if cti.lemma is not None:
+        out += [f"A lemma that rules them out: {_code(cti.lemma)}", ""]
+    if cti.witnesses:
+        out += ["Witness: " + ", ".join(_code(f"{w.name} = {w.text()}") for w in cti.witnesses), ""]
+    names = [c.name for c in cti.states[0].cells]
+    out += ["| variable | " + " | ".join(s.label for s in cti.states) + " |",
+            "| --- |" + " --- |" * len(cti.states)]
+    for i, n in enumerate(names):
+        out.append(f"| {_code(n)} | " + " | ".join(_code(s.cells[i].text()) for s in cti.states) + " |")
+    return out
 
 
 def markdown_trace(system: System, trace: Trace, rel: Relevance | None = None) -> list[str]:

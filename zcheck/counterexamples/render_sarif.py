@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from zcheck import __version__
+from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import analyse
 from zcheck.counterexamples.render_markdown import property_source, report_rows, violation_lines
 from zcheck.counterexamples.trace import Trace
@@ -47,6 +48,9 @@ def render_sarif(system: System, results: Sequence[object]) -> str:
         trace = getattr(r, "trace")
         if trace is not None and getattr(r, "verdict") == "violated":
             out.append(_result(system, trace, names.index(trace.prop)))
+        cti = getattr(r, "cti", None)
+        if cti is not None:
+            out.append(_cti_result(system, cti, names.index(cti.prop)))
     files = sorted({system.main_file} | {p.span.file for p in system.properties if p.span.file != "<command line>"})
     log = {
         "$schema": SCHEMA,
@@ -59,6 +63,17 @@ def render_sarif(system: System, results: Sequence[object]) -> str:
         }],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _cti_result(system: System, cti: CtiTrace, rule_index: int) -> dict[str, Any]:
+    """A note, not an error: the property is not proved, and no bug is known."""
+    span = system.prop(cti.prop).span
+    text = f"`{cti.prop}` not proved: counterexample to induction at k = {cti.k} ({NOT_A_BUG})"
+    if cti.lemma is not None:
+        text += f"; a lemma that rules it out: {cti.lemma}"
+    states = [{"label": s.label, "values": {c.name: c.text() for c in s.cells}} for s in cti.states]
+    return {"ruleId": cti.prop, "ruleIndex": rule_index, "level": "note", "kind": "review",
+            "message": {"text": text}, "locations": [_location(span)], "properties": {"cti": states}}
 
 
 def _rule(system: System, name: str) -> dict[str, Any]:
