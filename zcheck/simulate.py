@@ -35,6 +35,7 @@ from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.render_text import render_trace
 from zcheck.counterexamples.trace import Trace, TraceStep
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.evaluate import AssertOutcome, BodyOutcome, Env, EvalError, Value, _candidates, evaluate
 from zcheck.system.ir import Property, System, Transition
@@ -423,13 +424,13 @@ def witnesses(e: t.TExpr, env: Env, negate: bool = True) -> tuple[tuple[str, Typ
                         out.append((t.display_name(var), vt, v))
                         go(body, neg, inner)
                         return
-            case t.Unop(op="not", arg=a):
+            case t.Unop(op=Op.NOT, arg=a):
                 go(a, not neg, env)
-            case t.Binop(op="implies", right=b) if neg:
+            case t.Binop(op=Op.IMPLIES, right=b) if neg:
                 go(b, True, env)
-            case t.Binop(op="and", left=a, right=b) if neg:
+            case t.Binop(op=Op.AND, left=a, right=b) if neg:
                 go(a if not evaluate(a, env) else b, True, env)
-            case t.Binop(op="or", left=a, right=b) if not neg:
+            case t.Binop(op=Op.OR, left=a, right=b) if not neg:
                 go(a if evaluate(a, env) else b, False, env)
             case _:
                 pass

@@ -21,6 +21,7 @@ import z3
 from zcheck.checker import testpoints
 from zcheck.checker.maps import MapArray, MapConst, MapFill, MapStore, MapTerm, ite, same
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.ir import Property, System, Transition
 from zcheck.system.lower import domain_of
@@ -294,13 +295,13 @@ def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term
                 inner = c.copy()
                 inner.bound[var] = const
                 return go(body, neg, inner)
-            case t.Unop(op="not", arg=a):
+            case t.Unop(op=Op.NOT, arg=a):
                 return go(a, not neg, c)
-            case t.Binop(op="implies", left=a, right=b) if neg:
+            case t.Binop(op=Op.IMPLIES, left=a, right=b) if neg:
                 return z3.And(expr(a, c), go(b, True, c))
-            case t.Binop(op="and", left=a, right=b):
+            case t.Binop(op=Op.AND, left=a, right=b):
                 return z3.Or(go(a, True, c), go(b, True, c)) if neg else z3.And(go(a, False, c), go(b, False, c))
-            case t.Binop(op="or", left=a, right=b):
+            case t.Binop(op=Op.OR, left=a, right=b):
                 return z3.And(go(a, True, c), go(b, True, c)) if neg else z3.Or(go(a, False, c), go(b, False, c))
             case _:
                 v = expr(x, c)
@@ -580,7 +581,7 @@ def havocs(body: tuple[t.TStmt, ...]) -> list[t.SHavoc]:
 
 def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) -> list[Term]:
     match e:
-        case t.Binop(op="and", left=a, right=b):
+        case t.Binop(op=Op.AND, left=a, right=b):
             return _instances(a, ctx, terms, qfree) + _instances(b, ctx, terms, qfree)
         case t.Quant(kind="forall", var=var, var_type=vt, body=body):
             sort = sort_of(vt)

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zcheck.diagnostics import Diagnostic, Span
-from zcheck.spec import ast
+from zcheck.spec import ast, ops
 from zcheck.spec import typed as t
 from zcheck.spec.checked import LockInfo
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BOOL, INT, EnumT, MapT, Type
 
 NONE, ENV = "none", "env"
@@ -152,7 +153,7 @@ def trylock_misplaced(e: ast.Expr) -> ast.TryLock | None:
             case ast.Unary(operand=a):
                 return go(a, guarded)
             case ast.Binary(op=op, left=a, right=b):
-                lazy = op in ("&&", "||", "->")
+                lazy = ops.OPS[ops.BINARY[op]].lazy is not None
                 return go(a, guarded) or go(b, guarded or lazy)
             case ast.IfExpr(cond=c, then=a, else_=b):
                 return go(c, guarded) or go(a, True) or go(b, True)
@@ -186,7 +187,7 @@ def chain(index: t.TExpr, count: int, value: "callable", default: t.TExpr, typ: 
         return value(i) if 0 <= i < count else default  # type: ignore[misc]
     out = default
     for i in reversed(range(count)):
-        out = t.Ite(t.Binop("eq", index, t.Lit(i, INT), BOOL, span), value(i), out, typ, span)  # type: ignore[misc]
+        out = t.Ite(t.Binop(Op.EQ, index, t.Lit(i, INT), BOOL, span), value(i), out, typ, span)  # type: ignore[misc]
     return out
 
 
@@ -195,7 +196,7 @@ def disjoin(parts: list[t.TExpr], span: Span) -> t.TExpr:
         return t.Lit(False, BOOL, span)
     out = parts[0]
     for p in parts[1:]:
-        out = t.Binop("or", out, p, BOOL, span)
+        out = t.Binop(Op.OR, out, p, BOOL, span)
     return out
 
 
@@ -224,20 +225,20 @@ def readers_sum(info: LockInfo, index: t.TExpr | None, span: Span) -> t.TExpr:
     out: t.TExpr = t.Lit(0, INT, span)
     for o in info.readers:
         term = read_var(info, o, index, span)
-        out = term if isinstance(out, t.Lit) else t.Binop("add", out, term, INT, span)
+        out = term if isinstance(out, t.Lit) else t.Binop(Op.ADD, out, term, INT, span)
     return out
 
 
 def held_by(info: LockInfo, owners: EnumT, index: t.TExpr | None, who: t.TExpr, span: Span) -> t.TExpr:
     """`held_by(L, who)`: who owns L, or (rwsem) writes it or holds it for reading."""
-    holder = t.Binop("eq", lock_var(info, owners, index, span), who, BOOL, span)
+    holder = t.Binop(Op.EQ, lock_var(info, owners, index, span), who, BOOL, span)
     if info.kind != "rwsem" or not info.readers:
         return holder
     reads: t.TExpr = t.Lit(0, INT, span)
     for o in reversed(info.readers):
-        is_o = t.Binop("eq", who, t.Lit(owners.members.index(o), owners, span), BOOL, span)
+        is_o = t.Binop(Op.EQ, who, t.Lit(owners.members.index(o), owners, span), BOOL, span)
         reads = t.Ite(is_o, read_var(info, o, index, span), reads, INT, span)
-    return t.Binop("or", holder, t.Binop("gt", reads, t.Lit(0, INT, span), BOOL, span), BOOL, span)
+    return t.Binop(Op.OR, holder, t.Binop(Op.GT, reads, t.Lit(0, INT, span), BOOL, span), BOOL, span)
 
 
 def missing_label(p: ProcLayout, label: str, span: Span) -> Diagnostic:

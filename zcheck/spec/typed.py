@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Union, assert_never
 
 from zcheck.diagnostics import NO_SPAN, Span
+from zcheck.spec.ops import Op
 from zcheck.spec.types import Type
 
 
@@ -85,24 +86,15 @@ class Read:
 
 @dataclass(frozen=True)
 class Unop:
-    op: str  # "not" | "neg" | "bvnot"
+    op: Op  # a unary operator (spec/ops.py: OPS[op].arity == 1)
     arg: "TExpr"
     type: Type
     span: Span = _span()
 
 
-# Binary operators: logic: and or implies iff; comparison: eq ne lt le gt ge
-# (slt sle sgt sge: signed bit-vector); arithmetic: add sub mul div mod;
-# bits: band bor bxor shl shr.
-LOGIC_OPS = frozenset({"and", "or", "implies", "iff"})
-CMP_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "slt", "sle", "sgt", "sge"})
-ARITH_OPS = frozenset({"add", "sub", "mul", "div", "mod"})
-BIT_OPS = frozenset({"band", "bor", "bxor", "shl", "shr"})
-
-
 @dataclass(frozen=True)
 class Binop:
-    op: str
+    op: Op  # a binary operator (spec/ops.py: OPS[op].arity == 2)
     left: "TExpr"
     right: "TExpr"
     type: Type

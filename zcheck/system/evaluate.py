@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 
 from zcheck.spec import ops
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, finite_size
 from zcheck.system.pmap import PMap
 
@@ -67,8 +68,6 @@ def evaluate(e: t.TExpr, env: Env) -> Value:
             mv = evaluate(m, env)
             assert isinstance(mv, PMap)
             return mv.get(int(evaluate(i, env)))  # type: ignore[arg-type]
-        case t.Unop(op="signed", arg=a):
-            return evaluate(a, env)
         case t.Unop(op=op, arg=a, type=typ):
             return ops.unop(op, evaluate(a, env), typ)  # type: ignore[arg-type]
         case t.Binop(op=op, left=a, right=b):
@@ -79,14 +78,11 @@ def evaluate(e: t.TExpr, env: Env) -> Value:
             return _quant(e, env)
 
 
-def _binop(op: str, a: t.TExpr, b: t.TExpr, env: Env) -> Value:
+def _binop(op: Op, a: t.TExpr, b: t.TExpr, env: Env) -> Value:
     x = evaluate(a, env)
-    if op == "and" and not x:
-        return False
-    if op == "or" and x:
-        return True
-    if op == "implies" and not x:
-        return True
+    lazy = ops.OPS[op].lazy
+    if lazy is not None and bool(x) != lazy:  # the right side cannot change the value: not evaluated
+        return ops.binop(op, x, x, a.type)  # type: ignore[arg-type]
     y = evaluate(b, env)
     return ops.binop(op, x, y, a.type)  # type: ignore[arg-type]
 
@@ -140,12 +136,12 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
                     seeds.update(mv.breakpoints())
                 else:
                     seeds.update(_all_breakpoints(env))
-            case t.Binop(op=op, left=a, right=b) if op in t.ARITH_OPS | t.BIT_OPS and (
+            case t.Binop(op=op, left=a, right=b) if op in ops.ARITHMETIC and (
                 _mentions(a, var) or _mentions(b, var)
             ):
-                if op not in ("add", "sub") or (_mentions(a, var) and _mentions(b, var)):
+                if op not in (Op.ADD, Op.SUB) or (_mentions(a, var) and _mentions(b, var)):
                     raise EvalError(f"quantified `{t.display_name(var)}` is used in `{op}`; cannot evaluate exactly")
-            case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS:
+            case t.Binop(op=op, left=a, right=b) if op in ops.COMPARISONS:
                 for side in (a, b):
                     if not _mentions(side, var) and not _has_bound(side) and isinstance(side.type, (IntT, RangeT, BvT)):
                         seeds.add(int(evaluate(side, env)))  # type: ignore[arg-type]
@@ -198,12 +194,12 @@ def _offset(i: t.TExpr, var: str, env: Env) -> int | None:
     match i:
         case t.Bound(name=n) if n == var:
             return 0
-        case t.Binop(op="add", left=a, right=b):
+        case t.Binop(op=Op.ADD, left=a, right=b):
             if _is_var(a, var) and not _has_bound(b):
                 return int(evaluate(b, env))  # type: ignore[arg-type]
             if _is_var(b, var) and not _has_bound(a):
                 return int(evaluate(a, env))  # type: ignore[arg-type]
-        case t.Binop(op="sub", left=a, right=b) if _is_var(a, var) and not _has_bound(b):
+        case t.Binop(op=Op.SUB, left=a, right=b) if _is_var(a, var) and not _has_bound(b):
             return -int(evaluate(b, env))  # type: ignore[arg-type]
         case _:
             pass
