@@ -20,8 +20,9 @@ import z3
 
 from zcheck.checker import testpoints
 from zcheck.checker.maps import MapArray, MapConst, MapFill, MapStore, MapTerm, ite, same
+from zcheck.checker.z3ops import Z3OPS
 from zcheck.spec import typed as t
-from zcheck.spec.ops import Op
+from zcheck.spec.ops import Op, width_of
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.ir import Property, System, Transition
 from zcheck.system.lower import domain_of
@@ -118,17 +119,11 @@ def expr(e: t.TExpr, ctx: Ctx) -> Term:
             mt = expr(m, ctx)
             assert isinstance(mt, MapTerm)
             return mt.read(expr(i, ctx))
-        case t.Unop(op=op, arg=a):
-            x = expr(a, ctx)
-            if op == "not":
-                return z3.Not(x)
-            if op == "neg":
-                return -x
-            if op == "bvnot":
-                return ~x
-            return x  # signed(): a marker handled by comparisons
+        case t.Unop(op=op, arg=a, type=typ):
+            return Z3OPS[op](expr(a, ctx), width_of(typ))
         case t.Binop(op=op, left=a, right=b):
-            return binop(op, expr(a, ctx), expr(b, ctx), a.type, b)
+            lit = int(b.value) if isinstance(b, t.Lit) else None
+            return Z3OPS[op](expr(a, ctx), expr(b, ctx), width_of(a.type), lit)
         case t.Ite(cond=c, then=a, else_=b):
             return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))  # type: ignore[return-value]
         case t.Quant():
@@ -185,92 +180,6 @@ def _points(e: t.Quant, ctx: Ctx) -> list[Term] | None:
         for p in (z3.simplify(b + s if s else b) for s in shifts):
             seen.setdefault(p.get_id(), p)
     return list(seen.values())
-
-
-def binop(op: str, x: Term, y: Term, typ: Type, right: t.TExpr) -> Term:
-    if op == "and":
-        return z3.And(x, y)
-    if op == "or":
-        return z3.Or(x, y)
-    if op == "implies":
-        return z3.Implies(x, y)
-    if op == "iff":
-        return x == y
-    if op == "eq":
-        return x == y
-    if op == "ne":
-        return x != y
-    if isinstance(typ, BvT):
-        return _bv(op, x, y, typ.width)
-    nonzero = isinstance(right, t.Lit) and int(right.value) != 0
-    match op:
-        case "lt":
-            return x < y
-        case "le":
-            return x <= y
-        case "gt":
-            return x > y
-        case "ge":
-            return x >= y
-        case "add":
-            return x + y
-        case "sub":
-            return x - y
-        case "mul":
-            return x * y
-        case "div":
-            return x / y if nonzero else z3.If(y == 0, z3.IntVal(0), x / y)
-        case "mod":
-            return x % y if nonzero else z3.If(y == 0, z3.IntVal(0), x % y)
-        case "shl":
-            assert isinstance(right, t.Lit)
-            return x * (1 << int(right.value))
-        case "shr":
-            assert isinstance(right, t.Lit)
-            return x / (1 << int(right.value))
-    raise AssertionError(op)
-
-
-def _bv(op: str, x: Term, y: Term, width: int) -> Term:
-    zero = z3.BitVecVal(0, width)
-    match op:
-        case "lt":
-            return z3.ULT(x, y)
-        case "le":
-            return z3.ULE(x, y)
-        case "gt":
-            return z3.UGT(x, y)
-        case "ge":
-            return z3.UGE(x, y)
-        case "slt":
-            return x < y
-        case "sle":
-            return x <= y
-        case "sgt":
-            return x > y
-        case "sge":
-            return x >= y
-        case "add":
-            return x + y
-        case "sub":
-            return x - y
-        case "mul":
-            return x * y
-        case "div":
-            return z3.If(y == zero, zero, z3.UDiv(x, y))
-        case "mod":
-            return z3.If(y == zero, zero, z3.URem(x, y))
-        case "band":
-            return x & y
-        case "bor":
-            return x | y
-        case "bxor":
-            return x ^ y
-        case "shl":
-            return x << y
-        case "shr":
-            return z3.LShR(x, y)
-    raise AssertionError(op)
 
 
 def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term, list[Witness]]:
