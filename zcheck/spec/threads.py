@@ -17,6 +17,7 @@ owner: `none` when free), an rwsem `S` (its writer) and `S.read[O]` (O's read ho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from zcheck.diagnostics import Diagnostic, Span
 from zcheck.spec import ast, ops
@@ -125,22 +126,7 @@ def _stmt_exprs(s: ast.Stmt) -> list[ast.Expr]:
 
 
 def _expr_trylocks(e: ast.Expr) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        match n:
-            case ast.TryLock(op=op, lock=lk):
-                out.add((op, lk.name))
-            case ast.Unary(operand=a):
-                stack.append(a)
-            case ast.Binary(left=a, right=b):
-                stack += [a, b]
-            case ast.IfExpr(cond=c, then=a, else_=b):
-                stack += [c, a, b]
-            case _:
-                pass
-    return out
+    return {(n.op, n.lock.name) for n in ast.walk(e) if isinstance(n, ast.TryLock)}
 
 
 def trylock_misplaced(e: ast.Expr) -> ast.TryLock | None:
@@ -148,32 +134,21 @@ def trylock_misplaced(e: ast.Expr) -> ast.TryLock | None:
     a branch of `if-then-else` or a quantifier): its effect must not depend on that."""
     def go(n: ast.Expr, guarded: bool) -> ast.TryLock | None:
         match n:
-            case ast.TryLock():
-                return n if guarded else None
-            case ast.Unary(operand=a):
-                return go(a, guarded)
-            case ast.Binary(op=op, left=a, right=b):
-                lazy = ops.OPS[ops.BINARY[op]].lazy is not None
-                return go(a, guarded) or go(b, guarded or lazy)
+            case ast.TryLock() if guarded:
+                return n
+            case ast.Binary(op=op, left=a, right=b) if ops.OPS[ops.BINARY[op]].lazy is not None:
+                return go(a, guarded) or go(b, True)
             case ast.IfExpr(cond=c, then=a, else_=b):
                 return go(c, guarded) or go(a, True) or go(b, True)
             case ast.Quant(body=b):
-                return go(b, True)
-            case ast.Call(args=args):
-                for x in args:
-                    found = go(x, guarded)
-                    if found is not None:
-                        return found
-                return None
-            case ast.Index(base=b, index=i):
-                return go(b, guarded) or go(i, guarded)
-            case ast.InRange(elem=x, lo=lo, hi=hi):
-                return go(x, guarded) or go(lo, guarded) or go(hi, guarded)
-            case ast.Field(base=b):
-                return go(b, guarded)
-            case ast.IntLit() | ast.BoolLit() | ast.Name():
-                return None
+                return _first(go(x, guarded) for x in ast.children(n) if x is not b) or go(b, True)
+            case _:
+                return _first(go(x, guarded) for x in ast.children(n))
     return go(e, False)
+
+
+def _first(found: Iterable[ast.TryLock | None]) -> ast.TryLock | None:
+    return next((x for x in found if x is not None), None)
 
 
 # ---------------------------------------------------------------- expressions
