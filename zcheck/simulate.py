@@ -400,12 +400,7 @@ def _why(exc: Exception) -> str:
 
 
 def _has_havoc(body: tuple[t.TStmt, ...]) -> bool:
-    for s in body:
-        if isinstance(s, t.SHavoc):
-            return True
-        if isinstance(s, t.SIf) and (_has_havoc(s.then) or _has_havoc(s.else_)):
-            return True
-    return False
+    return any(isinstance(s, t.SHavoc) for s in t.walk_stmts(body))
 
 
 def witnesses(e: t.TExpr, env: Env, negate: bool = True) -> tuple[tuple[str, Type, Value], ...]:

@@ -479,13 +479,7 @@ MAX_INSTANCES = 64
 
 def havocs(body: tuple[t.TStmt, ...]) -> list[t.SHavoc]:
     """The havoc statements of a body, in source order."""
-    out: list[t.SHavoc] = []
-    for s in body:
-        if isinstance(s, t.SHavoc):
-            out.append(s)
-        elif isinstance(s, t.SIf):
-            out += havocs(s.then) + havocs(s.else_)
-    return out
+    return [s for s in t.walk_stmts(body) if isinstance(s, t.SHavoc)]
 
 
 def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) -> list[Term]:
@@ -517,7 +511,7 @@ def _range_guards(e: t.TExpr) -> tuple[t.Quant, ...]:
 def _finite(e: t.TExpr) -> bool:
     """Every quantifier of e ranges over a finite domain (so it expands in full)."""
     return all(testpoints.finite_values(n.var_type) is not None
-               for n in testpoints.walk(e) if isinstance(n, t.Quant))
+               for n in t.walk(e) if isinstance(n, t.Quant))
 
 
 def _quantified(x: Term, qfree: dict[int, Term]) -> bool:
@@ -655,8 +649,8 @@ def _indirect(e: t.TExpr) -> bool:
     """e is a map read or reads a map at an index that itself reads a map."""
     if isinstance(e, t.Read):
         return True
-    return any(isinstance(n, t.Read) and any(isinstance(m, t.Read) for m in testpoints.walk(n.index))
-               for n in testpoints.walk(e))
+    return any(isinstance(n, t.Read) and any(isinstance(m, t.Read) for m in t.walk(n.index))
+               for n in t.walk(e))
 
 
 def _union(a: list[Term], b: list[Term]) -> list[Term]:

@@ -37,8 +37,8 @@ class Fragment:
 
 # `x + c OP t` with x on the left: where, relative to t - c, a piece of constant truth
 # starts (x < t: at t - c; x <= t: at t - c + 1; ==, !=: both). Flipped for x on the right.
-_STARTS_LEFT = {"lt": (0,), "ge": (0,), "le": (1,), "gt": (1,)}
-_STARTS_RIGHT = {"gt": (0,), "le": (0,), "ge": (1,), "lt": (1,)}
+_STARTS_LEFT = {Op.LT: (0,), Op.GE: (0,), Op.LE: (1,), Op.GT: (1,)}
+_STARTS_RIGHT = {Op.GT: (0,), Op.LE: (0,), Op.GE: (1,), Op.LT: (1,)}
 
 
 def finite_values(typ: object) -> list[int | bool] | None:
@@ -122,15 +122,13 @@ def _offset(e: t.TExpr, var: str) -> tuple[bool, t.TExpr | None]:
 
 
 def _free(e: t.TExpr, var: str, inner: frozenset[str]) -> bool:
-    return not any(isinstance(n, t.Bound) and (n.name == var or n.name in inner) for n in walk(e))
+    return not any(isinstance(n, t.Bound) and (n.name == var or n.name in inner) for n in t.walk(e))
 
 
 def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
     match e:
         case t.Bound(name=n):
             return n != var
-        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local():
-            return True
         case t.Read(map=m, index=i):
             is_off, c = _offset(i, var)
             if is_off and isinstance(m, (t.Var, t.Old)) and (c is None or _free(c, var, inner)):
@@ -149,19 +147,11 @@ def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
                     frag.cmps.append((y, c, starts.get(op, (0, 1))))
                     return True
             return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
-        case t.Binop(left=a, right=b):
-            return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
-        case t.Unop(arg=a):
-            return _ok(a, var, inner, frag)
-        case t.Ite(cond=c, then=a, else_=b):
-            return all(_ok(x, var, inner, frag) for x in (c, a, b))
         case t.Quant(var=v, body=b):
             return _ok(b, var, inner | {v}, frag)
+        case _:
+            return all(_ok(x, var, inner, frag) for x in t.children(e))
 
 
 def _mentions(e: t.TExpr, var: str) -> bool:
-    return any(isinstance(n, t.Bound) and n.name == var for n in walk(e))
-
-
-def walk(e: t.TExpr) -> list[t.TExpr]:
-    return t.walk(e)
+    return any(isinstance(n, t.Bound) and n.name == var for n in t.walk(e))

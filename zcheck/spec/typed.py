@@ -308,5 +308,37 @@ class SRcu:
 
 TStmt = Union[SAssign, SStore, SFill, SHavoc, SIf, SLet, SRequire, SAssert, SGoto, SDone, SLock, STry, SBugOn, SRcu]
 
+
+def walk_stmts(body: tuple[TStmt, ...]) -> list[TStmt]:
+    """Every statement of `body`, nested ones included, in source order (an `if` before
+    the statements of its branches): the one statement walk passes share."""
+    out: list[TStmt] = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, SIf):
+            out += walk_stmts(s.then) + walk_stmts(s.else_)
+    return out
+
+
+def stmt_exprs(s: TStmt) -> tuple[TExpr, ...]:
+    """The expressions `s` itself evaluates (an `if`: its condition, not its branches)."""
+    match s:
+        case SAssign(value=x) | SLet(value=x):
+            return (x,)
+        case SStore(index=i, value=x):
+            return (i, x)
+        case SFill(lo=lo, hi=hi, value=x):
+            return (lo, hi, x)
+        case SHavoc(index=i, lo=lo, hi=hi):
+            return tuple(x for x in (i, lo, hi) if x is not None)
+        case SIf(cond=c) | SRequire(cond=c) | SAssert(cond=c) | SBugOn(cond=c):
+            return (c,)
+        case SLock(index=i) | STry(index=i):
+            return () if i is None else (i,)
+        case SGoto() | SDone() | SRcu():
+            return ()
+        case _:
+            assert_never(s)
+
 # statements that the system stage lowers to the core ones above
 CONCURRENCY_STMTS = (SGoto, SDone, SLock, STry, SBugOn, SRcu)

@@ -123,7 +123,7 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
     depth = _nesting(q.body) + 1
     seeds: set[int] = {0}
     offsets: set[int] = {0}
-    for node in _walk(q.body):
+    for node in t.walk(q.body):
         match node:
             case t.Read(map=m, index=i) if _mentions(i, var):
                 off = _offset(i, var, env)
@@ -161,7 +161,7 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
 
 
 def _nesting(e: t.TExpr) -> int:
-    return sum(1 for n in _walk(e) if isinstance(n, t.Quant))
+    return sum(1 for n in t.walk(e) if isinstance(n, t.Quant))
 
 
 def _all_breakpoints(env: Env) -> set[int]:
@@ -177,16 +177,12 @@ def _all_breakpoints(env: Env) -> set[int]:
     return out
 
 
-def _walk(e: t.TExpr) -> list[t.TExpr]:
-    return t.walk(e)
-
-
 def _mentions(e: t.TExpr, var: str) -> bool:
-    return any(isinstance(n, t.Bound) and n.name == var for n in _walk(e))
+    return any(isinstance(n, t.Bound) and n.name == var for n in t.walk(e))
 
 
 def _has_bound(e: t.TExpr) -> bool:
-    return any(isinstance(n, t.Bound) for n in _walk(e))
+    return any(isinstance(n, t.Bound) for n in t.walk(e))
 
 
 def _offset(i: t.TExpr, var: str, env: Env) -> int | None:

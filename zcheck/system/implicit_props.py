@@ -27,7 +27,7 @@ from zcheck.spec.threads import read_counter
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BoolT, EnumT, MapT, RangeT
 from zcheck.system.ir import Property, Transition
-from zcheck.system.threads import Threads, gp_var, walk
+from zcheck.system.threads import Threads, gp_var
 
 DEADLOCK, STUCK = "deadlock", "stuck"
 SCENARIO_POS = "scenario.pos"
@@ -153,9 +153,9 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             try:
                 cond = run.sub(c)
             except Unsupported:
-                if any(isinstance(x, t.SRequire) for x in walk(a + b)):
+                if any(isinstance(x, t.SRequire) for x in t.walk_stmts(a + b)):
                     raise
-                run.dirty |= {x.var for x in walk(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
+                run.dirty |= {x.var for x in t.walk_stmts(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
                               or (isinstance(x, t.SHavoc) and not x.local)}
                 return
             base = len(run.guard)

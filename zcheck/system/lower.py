@@ -193,12 +193,8 @@ def _add_lifecycle_checks(tr: Transition, blocks: tuple[TransitionsInfo, ...], t
 
 
 def _writes_var(body: tuple[t.TStmt, ...], var: str) -> bool:
-    for s in body:
-        if isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var and not getattr(s, "local", False):
-            return True
-        if isinstance(s, t.SIf) and (_writes_var(s.then, var) or _writes_var(s.else_, var)):
-            return True
-    return False
+    return any(isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var and not getattr(s, "local", False)
+               for s in t.walk_stmts(body))
 
 
 def _edge_check(b: TransitionsInfo, var_type: Type, writer: str) -> t.TExpr:
@@ -267,29 +263,11 @@ def _guarded(c: t.TExpr, d: t.TExpr | None) -> t.TExpr | None:
     return None if d is None else t.Binop(Op.IMPLIES, c, d, BOOL)
 
 
-def _stmt_exprs(s: t.TStmt) -> list[t.TExpr]:
-    match s:
-        case t.SAssign(value=x) | t.SLet(value=x):
-            return [x]
-        case t.SStore(index=i, value=x):
-            return [i, x]
-        case t.SFill(lo=lo, hi=hi, value=x):
-            return [lo, hi, x]
-        case t.SHavoc(index=i, lo=lo, hi=hi):
-            return [x for x in (i, lo, hi) if x is not None]
-        case t.SIf(cond=c) | t.SRequire(cond=c) | t.SAssert(cond=c):
-            return [c]
-        case t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SRcu():
-            return []
-        case t.SBugOn(cond=c):
-            return [c]
-
-
 def _implicit(body: tuple[t.TStmt, ...], where: str, types: dict[str, Type]) -> tuple[t.TStmt, ...]:
     out: list[t.TStmt] = []
     for s in body:
         d: t.TExpr | None = None
-        for x in _stmt_exprs(s):
+        for x in t.stmt_exprs(s):
             d = _conj(d, definedness(x))
         if d is not None:
             out.append(t.SAssert(DIV0, d, s.span))
@@ -326,12 +304,9 @@ def _range_check(s: t.TStmt, types: dict[str, Type]) -> t.TExpr | None:
 
 
 def _assert_names(body: tuple[t.TStmt, ...], out: dict[str, t.SAssert]) -> None:
-    for s in body:
+    for s in t.walk_stmts(body):
         if isinstance(s, t.SAssert):
             out.setdefault(s.prop, s)
-        elif isinstance(s, t.SIf):
-            _assert_names(s.then, out)
-            _assert_names(s.else_, out)
 
 
 def _properties(cs: CheckedSpec, transitions: list[Transition], init: tuple[t.TStmt, ...]) -> tuple[Property, ...]:

@@ -53,7 +53,7 @@ class Threads:
         owners = cs.owners or EnumT("owner", (NONE, ENV))
         th = Threads(owners, {lk.name: lk for lk in cs.locks}, lockdep=bool(cs.processes and cs.locks))
         for p in cs.processes:
-            ops = {s.op for st in p.steps for s in walk(st.body) if isinstance(s, t.SRcu)}
+            ops = {s.op for st in p.steps for s in t.walk_stmts(st.body) if isinstance(s, t.SRcu)}
             names = [f"{p.name}[{i}]" for i in range(p.count)]
             if "rcu_read_lock" in ops or "rcu_read_unlock" in ops:
                 th.rcu_readers += names
@@ -103,15 +103,6 @@ def gp_var(waiter: str, reader: str) -> str:
     return f"{waiter}.gp[{reader}]"
 
 
-def walk(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
-    out: list[t.TStmt] = []
-    for s in body:
-        out.append(s)
-        if isinstance(s, t.SIf):
-            out += walk(s.then) + walk(s.else_)
-    return out
-
-
 # ---------------------------------------------------------------- ending the step
 
 
@@ -159,7 +150,7 @@ def _jump(ends: Ends, label: str, s: t.TStmt) -> list[t.TStmt]:
 
 def _may_end(body: tuple[t.TStmt, ...]) -> bool:
     return any(isinstance(s, (t.SGoto, t.SDone, t.SBugOn)) or (isinstance(s, t.SRcu) and s.op == "synchronize_rcu")
-               for s in walk(body))
+               for s in t.walk_stmts(body))
 
 
 def _in_rcu(inst: str) -> t.TExpr:
