@@ -11,16 +11,20 @@ simplified on literals (with the right operand known as a literal and not).
 
 from __future__ import annotations
 
+import glob
 import itertools
+import os
 
 import pytest
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zcheck.api import build
 from zcheck.checker.z3ops import Z3OPS
 from zcheck.diagnostics import DiagnosticError
 from zcheck.spec import ast, printer
+from zcheck.spec import typed as t
 from zcheck.spec.ops import BINARY, OPS, SIGNED, UNARY, Assoc, Form, Op, Operands, Scalar
 from zcheck.spec.parser import parse_expr
 
@@ -98,6 +102,23 @@ def test_prefix_precedence_is_the_grammars(u: str, p: str) -> None:
     tight = OPS[UNARY[u]].prec > OPS[BINARY[p]].prec
     want = f"(({u}a) {p} b)" if tight else f"({u}(a {p} b))"
     assert _shape(parse_expr(f"{u}a {p} b", "<op>")) == want
+
+
+_MODELS = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(__file__)), "models", "*.zdl")))
+
+
+@pytest.mark.parametrize("path", _MODELS, ids=os.path.basename)
+def test_typed_trees_hold_ops_not_strings(path: str) -> None:
+    """Every operator node of a built model carries an `Op` of its arity (a bare string
+    would still compare equal to one, but fail `is` and the table lookups' intent)."""
+    system = build(path)
+    body = system.init + tuple(s for tr in system.transitions for s in tr.body)
+    exprs = [p.expr for p in system.properties if p.expr is not None] + list(system.assumes)
+    exprs += [x for s in t.walk_stmts(body) for x in t.stmt_exprs(s)]
+    exprs += [v.init for v in system.vars if v.init is not None]
+    for n in (n for e in exprs for n in t.walk(e)):
+        if isinstance(n, (t.Unop, t.Binop)):
+            assert type(n.op) is Op and OPS[n.op].arity == (1 if isinstance(n, t.Unop) else 2), n
 
 
 # ---------------------------------------------------------------- concrete = Z3
