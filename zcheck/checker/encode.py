@@ -15,6 +15,7 @@ with a fresh witness constant per query, so bad(P, k) is quantifier-free at the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import assert_never
 
 import z3
 
@@ -128,6 +129,8 @@ def expr(e: t.TExpr, ctx: Ctx) -> Term:
             return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))  # type: ignore[return-value]
         case t.Quant():
             return quant(e, ctx)
+        case _:
+            assert_never(e)
 
 
 def quant(e: t.Quant, ctx: Ctx) -> Term:

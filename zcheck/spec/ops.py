@@ -13,16 +13,22 @@ yields 0 (and is reported as `no_div_by_zero`). Bit-vectors are unsigned Python 
 reduced modulo 2**width; `width` is None for ints, ranges, enums and bools.
 
 Adding an operator touches three places:
-  1. zcheck/spec/grammar.lark: its token, at the level of its precedence (a new level
-     is a new rule there, a `Prec` member here and an entry in the parser's `_CHAINS`);
-  2. here: an `Op` member and its `OPS` entry (symbol, operand class, result, precedence,
-     associativity, concrete meaning) — the type checker, printer, evaluator, constant
-     folding and the division-by-zero check read it from there;
+  1. zcheck/spec/grammar.lark: its token, in the rule of its precedence level (a new
+     level is a new `!?` rule between its neighbours there and a `Prec` member here);
+  2. here: an `Op` member and its `OPS` entry — symbol, arity, operand class, result,
+     precedence, associativity, laziness, division flag and concrete meaning;
   3. zcheck/checker/z3ops.py: its Z3 meaning.
-tests/test_ops.py fails until all three agree: every `Op` needs a concrete meaning, a
-Z3 meaning and a printer entry, and the two meanings must agree on random values.
-A new kind of typed node (not an operator) is a class in typed.py plus a case in
-`children`/`with_children` there; passes that only recurse use those.
+The parser builds the node from the token; the type checker, printer, constant
+folding, evaluator, definedness (division by zero) and trylock placement read the
+entry. A new operand class or result rule is a new enum member, and the matches over
+them that end in `assert_never` show where it needs a case. Describe it for users in
+docs/language.md (section 3). tests/test_ops.py fails until the three agree: every `Op`
+needs a concrete meaning, a Z3 meaning and a printer entry, the grammar must group it
+as its precedence says, and the two meanings must agree on random values.
+A new kind of typed node (not an operator) is a class in typed.py, its case in
+`children`/`with_children` there, and its meaning in each stage that gives one
+(typecheck.fold, system/evaluate.evaluate, checker/encode.expr: matches ending in
+`assert_never`); passes that only recurse reach it through `children`.
 """
 
 from __future__ import annotations

@@ -245,6 +245,8 @@ class Checker:
                 return self.fold(a, span) if self.fold(c, span) else self.fold(b, span)
             case t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound() | t.Read() | t.Quant():
                 self.err("ZC304", "a constant expression is required here (no variables or symbolic constants)", span)
+            case _:
+                assert_never(e)
 
     def const_int(self, e: ast.Expr) -> int:
         texpr = self.expr(e, _Scope(where="constant"))
@@ -289,6 +291,8 @@ class Checker:
                 return self.field(e, scope)
             case ast.TryLock():
                 return self.trylock(e, scope)
+            case _:
+                assert_never(e)
 
     def name(self, name: str, span: Span, scope: _Scope) -> t.TExpr:
         if name in scope.names:

@@ -15,7 +15,7 @@ raises `EvalError` rather than guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, assert_never
 
 from zcheck.spec import ops
 from zcheck.spec import typed as t
@@ -76,6 +76,8 @@ def evaluate(e: t.TExpr, env: Env) -> Value:
             return evaluate(a, env) if evaluate(c, env) else evaluate(b, env)
         case t.Quant():
             return _quant(e, env)
+        case _:
+            assert_never(e)
 
 
 def _binop(op: Op, a: t.TExpr, b: t.TExpr, env: Env) -> Value:
