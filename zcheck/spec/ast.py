@@ -80,14 +80,14 @@ class Index:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "!", "-", "~"
+    op: str  # as written: a key of spec/ops.py UNARY
     operand: "Expr"
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # "<->", "->", "||", "&&", "==", ..., "+", "<<", "&", ...
+    op: str  # as written: a key of spec/ops.py BINARY
     left: "Expr"
     right: "Expr"
     span: Span = _span()
