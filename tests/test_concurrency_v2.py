@@ -246,6 +246,25 @@ cover try_won: res && owner(l) == trier
     assert steps(res["try_failed"]) == ["holder[0].take", "trier[0].try"]
 
 
+def test_read_trylock_inside_a_call_makes_a_reader() -> None:
+    """The readers of an rwsem are found by walking every expression of the steps; the
+    hand-written walk that did this once skipped call arguments (and indexes, ranges,
+    quantifier bounds), so `f(down_read_trylock s)` made no reader slot and verify
+    failed with an internal error (KeyError `s.read[prober[0]]`)."""
+    text = """
+model m
+rwsem s
+var got: bool = false
+fn id(b: bool): bool = b
+process prober {
+  step tr { let r = id(down_read_trylock s); got := r }
+}
+cover won: got && held_by(s, prober)
+"""
+    system, res = run(text, depth=2)
+    assert verdicts(res)["won"] == ("reached", 1)
+
+
 def test_section1_global_action_owns_a_lock_as_env() -> None:
     text = """
 model envlock

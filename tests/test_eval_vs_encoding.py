@@ -36,7 +36,6 @@ from tests.differential.gen import models, render  # noqa: E402
 from zcheck.api import build  # noqa: E402
 from zcheck.checker.encode import Ctx, expr, literal, violation  # noqa: E402
 from zcheck.checker.maps import MapConst, MapFill  # noqa: E402
-from zcheck.checker.testpoints import walk  # noqa: E402
 from zcheck.spec import typed as t  # noqa: E402
 from zcheck.spec.types import BoolT, EnumT, MapT, RangeT, Type  # noqa: E402
 from zcheck.system.evaluate import Env, EvalError, evaluate  # noqa: E402
@@ -104,9 +103,9 @@ def same_value(term: z3.ExprRef, value: object) -> bool:
 def closed_subterms(e):  # type: ignore[no-untyped-def]
     """Every sub-expression of e with no free quantified variable, e first."""
     out = []
-    for n in walk(e):
-        bound = {q.var for q in walk(n) if isinstance(q, t.Quant)}
-        if all(b.name in bound for b in walk(n) if isinstance(b, t.Bound)) and not isinstance(n.type, MapT):
+    for n in t.walk(e):
+        bound = {q.var for q in t.walk(n) if isinstance(q, t.Quant)}
+        if all(b.name in bound for b in t.walk(n) if isinstance(b, t.Bound)) and not isinstance(n.type, MapT):
             out.append(n)
     return out
 
@@ -121,7 +120,7 @@ def expressions(system):  # type: ignore[no-untyped-def]
     for tr in system.transitions:
         for stmt in statements(tr.body):
             for x in stmt_exprs(stmt):
-                if not any(isinstance(n, (t.Local, t.Old)) for n in walk(x)):
+                if not any(isinstance(n, (t.Local, t.Old)) for n in t.walk(x)):
                     yield from ((tr.name, y, tr.params) for y in closed_subterms(x))
 
 

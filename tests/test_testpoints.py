@@ -193,12 +193,12 @@ def test_the_lowering_keeps_the_shapes_the_shortcuts_read() -> None:
     """`literal_range` and `lower_bounded` read the body the type checker gives a
     bounded quantifier (`lo <= x && x < hi -> e`). If that lowering changed, answers
     would stay right and BMC would only get slower, which no other test notices."""
-    from zcheck.checker.testpoints import literal_range, lower_bounded, walk
+    from zcheck.checker.testpoints import literal_range, lower_bounded
 
     system = build("<shapes>", text=SHAPES)
 
     def quant(name: str) -> t.Quant:
-        found = [n for n in walk(system.prop(name).expr) if isinstance(n, t.Quant)]
+        found = [n for n in t.walk(system.prop(name).expr) if isinstance(n, t.Quant)]
         assert len(found) == 1
         return found[0]
 

@@ -106,7 +106,7 @@ def initial_values(system: System, var: str) -> set[Value] | None:
 
 def _init_writes(body: tuple[t.TStmt, ...], var: str, out: set[Value]) -> bool:
     """Add the literals the init block writes to `var`; False if a write is not a literal."""
-    for s in body:
+    for s in t.walk_stmts(body):
         match s:
             case t.SAssign(var=v, value=x) | t.SStore(var=v, value=x) | t.SFill(var=v, value=x):
                 if v == var:
@@ -116,10 +116,8 @@ def _init_writes(body: tuple[t.TStmt, ...], var: str, out: set[Value]) -> bool:
             case t.SHavoc(var=v):
                 if v == var and not s.local:
                     return False
-            case t.SIf(then=a, else_=b):
-                if not (_init_writes(a, var, out) and _init_writes(b, var, out)):
-                    return False
-            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
+            case t.SIf() | t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SLock() | t.STry() \
+                    | t.SBugOn() | t.SRcu():
                 pass
             case _:
                 assert_never(s)

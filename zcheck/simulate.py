@@ -35,6 +35,7 @@ from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.render_text import render_trace
 from zcheck.counterexamples.trace import Trace, TraceStep
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.evaluate import AssertOutcome, BodyOutcome, Env, EvalError, Value, _candidates, evaluate
 from zcheck.system.ir import Property, System, Transition
@@ -399,12 +400,7 @@ def _why(exc: Exception) -> str:
 
 
 def _has_havoc(body: tuple[t.TStmt, ...]) -> bool:
-    for s in body:
-        if isinstance(s, t.SHavoc):
-            return True
-        if isinstance(s, t.SIf) and (_has_havoc(s.then) or _has_havoc(s.else_)):
-            return True
-    return False
+    return any(isinstance(s, t.SHavoc) for s in t.walk_stmts(body))
 
 
 def witnesses(e: t.TExpr, env: Env, negate: bool = True) -> tuple[tuple[str, Type, Value], ...]:
@@ -423,13 +419,13 @@ def witnesses(e: t.TExpr, env: Env, negate: bool = True) -> tuple[tuple[str, Typ
                         out.append((t.display_name(var), vt, v))
                         go(body, neg, inner)
                         return
-            case t.Unop(op="not", arg=a):
+            case t.Unop(op=Op.NOT, arg=a):
                 go(a, not neg, env)
-            case t.Binop(op="implies", right=b) if neg:
+            case t.Binop(op=Op.IMPLIES, right=b) if neg:
                 go(b, True, env)
-            case t.Binop(op="and", left=a, right=b) if neg:
+            case t.Binop(op=Op.AND, left=a, right=b) if neg:
                 go(a if not evaluate(a, env) else b, True, env)
-            case t.Binop(op="or", left=a, right=b) if not neg:
+            case t.Binop(op=Op.OR, left=a, right=b) if not neg:
                 go(a if evaluate(a, env) else b, False, env)
             case _:
                 pass

@@ -15,12 +15,15 @@ with a fresh witness constant per query, so bad(P, k) is quantifier-free at the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import assert_never
 
 import z3
 
 from zcheck.checker import testpoints
 from zcheck.checker.maps import MapArray, MapConst, MapFill, MapStore, MapTerm, ite, same
+from zcheck.checker.z3ops import Z3OPS
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op, width_of
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.ir import Property, System, Transition
 from zcheck.system.lower import domain_of
@@ -117,21 +120,17 @@ def expr(e: t.TExpr, ctx: Ctx) -> Term:
             mt = expr(m, ctx)
             assert isinstance(mt, MapTerm)
             return mt.read(expr(i, ctx))
-        case t.Unop(op=op, arg=a):
-            x = expr(a, ctx)
-            if op == "not":
-                return z3.Not(x)
-            if op == "neg":
-                return -x
-            if op == "bvnot":
-                return ~x
-            return x  # signed(): a marker handled by comparisons
+        case t.Unop(op=op, arg=a, type=typ):
+            return Z3OPS[op](expr(a, ctx), width_of(typ))
         case t.Binop(op=op, left=a, right=b):
-            return binop(op, expr(a, ctx), expr(b, ctx), a.type, b)
+            lit = int(b.value) if isinstance(b, t.Lit) else None
+            return Z3OPS[op](expr(a, ctx), expr(b, ctx), width_of(a.type), lit)
         case t.Ite(cond=c, then=a, else_=b):
             return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))  # type: ignore[return-value]
         case t.Quant():
             return quant(e, ctx)
+        case _:
+            assert_never(e)
 
 
 def quant(e: t.Quant, ctx: Ctx) -> Term:
@@ -186,92 +185,6 @@ def _points(e: t.Quant, ctx: Ctx) -> list[Term] | None:
     return list(seen.values())
 
 
-def binop(op: str, x: Term, y: Term, typ: Type, right: t.TExpr) -> Term:
-    if op == "and":
-        return z3.And(x, y)
-    if op == "or":
-        return z3.Or(x, y)
-    if op == "implies":
-        return z3.Implies(x, y)
-    if op == "iff":
-        return x == y
-    if op == "eq":
-        return x == y
-    if op == "ne":
-        return x != y
-    if isinstance(typ, BvT):
-        return _bv(op, x, y, typ.width)
-    nonzero = isinstance(right, t.Lit) and int(right.value) != 0
-    match op:
-        case "lt":
-            return x < y
-        case "le":
-            return x <= y
-        case "gt":
-            return x > y
-        case "ge":
-            return x >= y
-        case "add":
-            return x + y
-        case "sub":
-            return x - y
-        case "mul":
-            return x * y
-        case "div":
-            return x / y if nonzero else z3.If(y == 0, z3.IntVal(0), x / y)
-        case "mod":
-            return x % y if nonzero else z3.If(y == 0, z3.IntVal(0), x % y)
-        case "shl":
-            assert isinstance(right, t.Lit)
-            return x * (1 << int(right.value))
-        case "shr":
-            assert isinstance(right, t.Lit)
-            return x / (1 << int(right.value))
-    raise AssertionError(op)
-
-
-def _bv(op: str, x: Term, y: Term, width: int) -> Term:
-    zero = z3.BitVecVal(0, width)
-    match op:
-        case "lt":
-            return z3.ULT(x, y)
-        case "le":
-            return z3.ULE(x, y)
-        case "gt":
-            return z3.UGT(x, y)
-        case "ge":
-            return z3.UGE(x, y)
-        case "slt":
-            return x < y
-        case "sle":
-            return x <= y
-        case "sgt":
-            return x > y
-        case "sge":
-            return x >= y
-        case "add":
-            return x + y
-        case "sub":
-            return x - y
-        case "mul":
-            return x * y
-        case "div":
-            return z3.If(y == zero, zero, z3.UDiv(x, y))
-        case "mod":
-            return z3.If(y == zero, zero, z3.URem(x, y))
-        case "band":
-            return x & y
-        case "bor":
-            return x | y
-        case "bxor":
-            return x ^ y
-        case "shl":
-            return x << y
-        case "shr":
-            return z3.LShR(x, y)
-    raise AssertionError(op)
-
-
 def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term, list[Witness]]:
     """not e (or e when negate=False) with outermost existentials replaced by constants.
 
@@ -294,13 +207,13 @@ def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term
                 inner = c.copy()
                 inner.bound[var] = const
                 return go(body, neg, inner)
-            case t.Unop(op="not", arg=a):
+            case t.Unop(op=Op.NOT, arg=a):
                 return go(a, not neg, c)
-            case t.Binop(op="implies", left=a, right=b) if neg:
+            case t.Binop(op=Op.IMPLIES, left=a, right=b) if neg:
                 return z3.And(expr(a, c), go(b, True, c))
-            case t.Binop(op="and", left=a, right=b):
+            case t.Binop(op=Op.AND, left=a, right=b):
                 return z3.Or(go(a, True, c), go(b, True, c)) if neg else z3.And(go(a, False, c), go(b, False, c))
-            case t.Binop(op="or", left=a, right=b):
+            case t.Binop(op=Op.OR, left=a, right=b):
                 return z3.And(go(a, True, c), go(b, True, c)) if neg else z3.Or(go(a, False, c), go(b, False, c))
             case _:
                 v = expr(x, c)
@@ -569,18 +482,12 @@ MAX_INSTANCES = 64
 
 def havocs(body: tuple[t.TStmt, ...]) -> list[t.SHavoc]:
     """The havoc statements of a body, in source order."""
-    out: list[t.SHavoc] = []
-    for s in body:
-        if isinstance(s, t.SHavoc):
-            out.append(s)
-        elif isinstance(s, t.SIf):
-            out += havocs(s.then) + havocs(s.else_)
-    return out
+    return [s for s in t.walk_stmts(body) if isinstance(s, t.SHavoc)]
 
 
 def _instances(e: t.TExpr, ctx: Ctx, terms: list[Term], qfree: dict[int, Term]) -> list[Term]:
     match e:
-        case t.Binop(op="and", left=a, right=b):
+        case t.Binop(op=Op.AND, left=a, right=b):
             return _instances(a, ctx, terms, qfree) + _instances(b, ctx, terms, qfree)
         case t.Quant(kind="forall", var=var, var_type=vt, body=body):
             sort = sort_of(vt)
@@ -607,7 +514,7 @@ def _range_guards(e: t.TExpr) -> tuple[t.Quant, ...]:
 def _finite(e: t.TExpr) -> bool:
     """Every quantifier of e ranges over a finite domain (so it expands in full)."""
     return all(testpoints.finite_values(n.var_type) is not None
-               for n in testpoints.walk(e) if isinstance(n, t.Quant))
+               for n in t.walk(e) if isinstance(n, t.Quant))
 
 
 def _quantified(x: Term, qfree: dict[int, Term]) -> bool:
@@ -745,8 +652,8 @@ def _indirect(e: t.TExpr) -> bool:
     """e is a map read or reads a map at an index that itself reads a map."""
     if isinstance(e, t.Read):
         return True
-    return any(isinstance(n, t.Read) and any(isinstance(m, t.Read) for m in testpoints.walk(n.index))
-               for n in testpoints.walk(e))
+    return any(isinstance(n, t.Read) and any(isinstance(m, t.Read) for m in t.walk(n.index))
+               for n in t.walk(e))
 
 
 def _union(a: list[Term], b: list[Term]) -> list[Term]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zcheck.spec import typed as t
+from zcheck.spec.ops import COMPARISONS, Op
 from zcheck.spec.types import BoolT, EnumT, IntT, RangeT
 
 FULL_EXPANSION = 16
@@ -36,8 +37,8 @@ class Fragment:
 
 # `x + c OP t` with x on the left: where, relative to t - c, a piece of constant truth
 # starts (x < t: at t - c; x <= t: at t - c + 1; ==, !=: both). Flipped for x on the right.
-_STARTS_LEFT = {"lt": (0,), "ge": (0,), "le": (1,), "gt": (1,)}
-_STARTS_RIGHT = {"gt": (0,), "le": (0,), "ge": (1,), "lt": (1,)}
+_STARTS_LEFT = {Op.LT: (0,), Op.GE: (0,), Op.LE: (1,), Op.GT: (1,)}
+_STARTS_RIGHT = {Op.GT: (0,), Op.LE: (0,), Op.GE: (1,), Op.LT: (1,)}
 
 
 def finite_values(typ: object) -> list[int | bool] | None:
@@ -56,9 +57,9 @@ def literal_range(body: t.TExpr, var: str, var_type: object) -> list[int] | None
     or vacuous outside [lo, hi), so those keys decide it exactly, with or without
     known breakpoints (k-induction and PDR have none)."""
     match body:
-        case t.Binop(op="implies" | "and", left=t.Binop(
-                op="and", left=t.Binop(op="le", left=t.Lit(value=lo), right=t.Bound(name=a)),
-                right=t.Binop(op="lt", left=t.Bound(name=b), right=t.Lit(value=hi)))) \
+        case t.Binop(op=Op.IMPLIES | Op.AND, left=t.Binop(
+                op=Op.AND, left=t.Binop(op=Op.LE, left=t.Lit(value=lo), right=t.Bound(name=a)),
+                right=t.Binop(op=Op.LT, left=t.Bound(name=b), right=t.Lit(value=hi)))) \
                 if a == b == var and isinstance(var_type, IntT) and not isinstance(lo, bool) \
                 and not isinstance(hi, bool) and 0 <= int(hi) - int(lo) <= FULL_EXPANSION:
             return list(range(int(lo), int(hi)))
@@ -72,9 +73,9 @@ def lower_bounded(body: t.TExpr, var: str, kind: str) -> bool:
     exists whose body has the conjunct `lo <= x` (false below lo)? Then the piece left
     of every test point lies below lo and needs no representative (`encode._points`)."""
     match kind, body:
-        case "forall", t.Binop(op="implies", left=guard):
+        case "forall", t.Binop(op=Op.IMPLIES, left=guard):
             return any(_is_lower_bound(c, var) for c in conjuncts(guard))
-        case "exists", t.Binop(op="and"):
+        case "exists", t.Binop(op=Op.AND):
             return any(_is_lower_bound(c, var) for c in conjuncts(body))
         case _:
             return False
@@ -82,9 +83,9 @@ def lower_bounded(body: t.TExpr, var: str, kind: str) -> bool:
 
 def _is_lower_bound(e: t.TExpr, var: str) -> bool:
     match e:
-        case t.Binop(op="le", left=lo, right=t.Bound(name=n)) if n == var:
+        case t.Binop(op=Op.LE, left=lo, right=t.Bound(name=n)) if n == var:
             return not _mentions(lo, var)
-        case t.Binop(op="ge", left=t.Bound(name=n), right=lo) if n == var:
+        case t.Binop(op=Op.GE, left=t.Bound(name=n), right=lo) if n == var:
             return not _mentions(lo, var)
         case _:
             return False
@@ -92,7 +93,7 @@ def _is_lower_bound(e: t.TExpr, var: str) -> bool:
 
 def conjuncts(e: t.TExpr) -> list[t.TExpr]:
     """The operands of a chain of `&&`."""
-    if isinstance(e, t.Binop) and e.op == "and":
+    if isinstance(e, t.Binop) and e.op is Op.AND:
         return conjuncts(e.left) + conjuncts(e.right)
     return [e]
 
@@ -110,36 +111,34 @@ def _offset(e: t.TExpr, var: str) -> tuple[bool, t.TExpr | None]:
     match e:
         case t.Bound(name=n) if n == var:
             return True, None
-        case t.Binop(op="add", left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
+        case t.Binop(op=Op.ADD, left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
             return True, c
-        case t.Binop(op="add", left=c, right=t.Bound(name=n)) if n == var and not _mentions(c, var):
+        case t.Binop(op=Op.ADD, left=c, right=t.Bound(name=n)) if n == var and not _mentions(c, var):
             return True, c
-        case t.Binop(op="sub", left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
-            return True, t.Unop("neg", c, c.type)
+        case t.Binop(op=Op.SUB, left=t.Bound(name=n), right=c) if n == var and not _mentions(c, var):
+            return True, t.Unop(Op.NEG, c, c.type)
         case _:
             return False, None
 
 
 def _free(e: t.TExpr, var: str, inner: frozenset[str]) -> bool:
-    return not any(isinstance(n, t.Bound) and (n.name == var or n.name in inner) for n in walk(e))
+    return not any(isinstance(n, t.Bound) and (n.name == var or n.name in inner) for n in t.walk(e))
 
 
 def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
     match e:
         case t.Bound(name=n):
             return n != var
-        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local():
-            return True
         case t.Read(map=m, index=i):
             is_off, c = _offset(i, var)
             if is_off and isinstance(m, (t.Var, t.Old)) and (c is None or _free(c, var, inner)):
                 frag.reads.append((m, c))
                 return True
             return _ok(m, var, inner, frag) and _ok(i, var, inner, frag)
-        case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS and _offset(a, var)[0] and _offset(b, var)[0]:
+        case t.Binop(op=op, left=a, right=b) if op in COMPARISONS and _offset(a, var)[0] and _offset(b, var)[0]:
             ca, cb = _offset(a, var)[1], _offset(b, var)[1]  # x + c1 OP x + c2: independent of x
             return all(c is None or _free(c, var, inner) for c in (ca, cb))
-        case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS:
+        case t.Binop(op=op, left=a, right=b) if op in COMPARISONS:
             for x, y, starts in ((a, b, _STARTS_LEFT), (b, a, _STARTS_RIGHT)):
                 is_off, c = _offset(x, var)
                 if is_off and _free(y, var, inner) and (c is None or _free(c, var, inner)):
@@ -148,19 +147,11 @@ def _ok(e: t.TExpr, var: str, inner: frozenset[str], frag: Fragment) -> bool:
                     frag.cmps.append((y, c, starts.get(op, (0, 1))))
                     return True
             return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
-        case t.Binop(left=a, right=b):
-            return _ok(a, var, inner, frag) and _ok(b, var, inner, frag)
-        case t.Unop(arg=a):
-            return _ok(a, var, inner, frag)
-        case t.Ite(cond=c, then=a, else_=b):
-            return all(_ok(x, var, inner, frag) for x in (c, a, b))
         case t.Quant(var=v, body=b):
             return _ok(b, var, inner | {v}, frag)
+        case _:
+            return all(_ok(x, var, inner, frag) for x in t.children(e))
 
 
 def _mentions(e: t.TExpr, var: str) -> bool:
-    return any(isinstance(n, t.Bound) and n.name == var for n in walk(e))
-
-
-def walk(e: t.TExpr) -> list[t.TExpr]:
-    return t.walk(e)
+    return any(isinstance(n, t.Bound) and n.name == var for n in t.walk(e))

@@ -25,7 +25,6 @@ from zcheck.spec.types import INT, BoolT, BvT, MapT, Type
 from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value, evaluate
 from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
 from zcheck.system.threads import ENV, LOCKDEP, Threads, holds as holds_class
-from zcheck.checker.testpoints import walk
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
 from zcheck.system.semantics import holds, initial, step
@@ -55,18 +54,8 @@ def _picker(model: z3.ModelRef, terms: Mapping[str, z3.ExprRef]):  # type: ignor
 
 
 def _step_picks(enc: Encoding, tr: Transition, k: int) -> dict[str, z3.ExprRef]:
-    picks: dict[str, z3.ExprRef] = {}
-
-    def visit(body: tuple[t.TStmt, ...]) -> None:
-        for s in body:
-            if isinstance(s, t.SHavoc):
-                picks[s.choice] = enc.pick(tr.name, s.choice, s.domain, k)
-            elif isinstance(s, t.SIf):
-                visit(s.then)
-                visit(s.else_)
-
-    visit(tr.body)
-    return picks
+    havocs = [s for s in t.walk_stmts(tr.body) if isinstance(s, t.SHavoc)]
+    return {s.choice: enc.pick(tr.name, s.choice, s.domain, k) for s in havocs}
 
 
 def decode(v: Violated) -> Trace:
@@ -182,7 +171,7 @@ def lockdep_explanation(sysm: System, site: AssertOutcome, steps: tuple[TraceSte
     fact of the trace, and the step taking the lock now."""
     now = steps[-1].transition if steps else "init"
     # the site reads the recorded order as a `let` of the flag (system.threads.lockdep_sites)
-    flags = sorted({"lockdep." + n.name[len("dep#"):].rsplit("@", 1)[0] for n in walk(site.stmt.cond)
+    flags = sorted({"lockdep." + n.name[len("dep#"):].rsplit("@", 1)[0] for n in t.walk(site.stmt.cond)
                     if isinstance(n, t.Local) and n.name.startswith("dep#")})
     if not flags:
         return Explanation(f"`{now}` takes a second lock of one class without `nested` (possible recursive "

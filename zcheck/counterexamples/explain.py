@@ -11,10 +11,11 @@ from zcheck.counterexamples.trace import Explanation
 from zcheck.counterexamples.values import value_text
 from zcheck.diagnostics import Span
 from zcheck.spec import typed as t
+from zcheck.spec.ops import COMPARISONS, Op
 from zcheck.spec.types import Type
 from zcheck.system.evaluate import Env, EvalError, Value, evaluate
 
-_SHOW_OPS = t.CMP_OPS
+_SHOW_OPS = COMPARISONS  # the operands' values are shown
 
 
 def source_text(span: Span | None, sources: dict[str, str] | None) -> str | None:
@@ -72,17 +73,17 @@ def _descend(
                 witnesses.pop(0)
                 return _descend(body, env.bind(var, value), witnesses, want)
             return e, env
-        case t.Unop(op="not", arg=a):
+        case t.Unop(op=Op.NOT, arg=a):
             return _descend(a, env, witnesses, not want)
-        case t.Binop(op="implies", left=a, right=b) if not want:
+        case t.Binop(op=Op.IMPLIES, left=a, right=b) if not want:
             return _descend(b, env, witnesses, False)
-        case t.Binop(op="and", left=a, right=b) if not want:
+        case t.Binop(op=Op.AND, left=a, right=b) if not want:
             side = a if not evaluate(a, env) else b
             return _descend(side, env, witnesses, False)
-        case t.Binop(op="or", left=a, right=b) if want:
+        case t.Binop(op=Op.OR, left=a, right=b) if want:
             side = a if evaluate(a, env) else b
             return _descend(side, env, witnesses, True)
-        case t.Binop(op="and", left=a, right=b) if want:
+        case t.Binop(op=Op.AND, left=a, right=b) if want:
             return e, env
         case _:
             return e, env

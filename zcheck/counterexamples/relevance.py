@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zcheck.checker.testpoints import walk
 from zcheck.counterexamples.replay import Planned, picks_chooser, replay
 from zcheck.counterexamples.trace import Trace
 from zcheck.spec import typed as t
@@ -104,7 +103,7 @@ def _site_vars(body: tuple[t.TStmt, ...], prop: str, lets: dict[str, t.TExpr],
 def _vars(e: t.TExpr, lets: dict[str, t.TExpr] | None = None, seen: frozenset[str] = frozenset()) -> set[str]:
     """The state variables `e` reads, following `let`s (via their definitions)."""
     out: set[str] = set()
-    for n in walk(e):
+    for n in t.walk(e):
         match n:
             case t.Var(name=name) | t.Old(name=name):
                 out.add(name)

@@ -8,7 +8,7 @@ Unions are closed: code that walks them ends with `assert_never`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Union, assert_never
 
 from zcheck.diagnostics import NO_SPAN, Span
 
@@ -80,14 +80,14 @@ class Index:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "!", "-", "~"
+    op: str  # as written: a key of spec/ops.py UNARY
     operand: "Expr"
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # "<->", "->", "||", "&&", "==", ..., "+", "<<", "&", ...
+    op: str  # as written: a key of spec/ops.py BINARY
     left: "Expr"
     right: "Expr"
     span: Span = _span()
@@ -155,6 +155,43 @@ class TryLock:
 
 
 Expr = Union[IntLit, BoolLit, Name, Call, Index, Unary, Binary, IfExpr, InRange, Quant, Field, TryLock]
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of `e`, in source order: the one child-walk of the
+    untyped tree (the typed tree has its own, `typed.children`)."""
+    match e:
+        case IntLit() | BoolLit() | Name():
+            return ()
+        case Call(args=args):
+            return args
+        case Index(base=b, index=i):
+            return (b, i)
+        case Unary(operand=a):
+            return (a,)
+        case Binary(left=a, right=b):
+            return (a, b)
+        case IfExpr(cond=c, then=a, else_=b) | InRange(elem=c, lo=a, hi=b):
+            return (c, a, b)
+        case Quant(lo=lo, hi=hi, body=b):
+            return (lo, hi, b) if lo is not None and hi is not None else (b,)
+        case Field(base=b):
+            return (b,)
+        case TryLock(lock=LockRef(index=i)):
+            return () if i is None else (i,)
+        case _:
+            assert_never(e)
+
+
+def walk(e: Expr) -> list[Expr]:
+    """Every node of `e` (iteratively: deep trees do not exhaust the stack)."""
+    out: list[Expr] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(children(n))
+    return out
 
 # ---------------------------------------------------------------- statements
 

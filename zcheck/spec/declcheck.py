@@ -401,18 +401,8 @@ def _resolve_gotos(c: Checker, body: tuple[t.TStmt, ...], labels: dict[str, int]
 
 
 def _writes(body: tuple[t.TStmt, ...], var: str) -> list[t.TStmt]:
-    out: list[t.TStmt] = []
-    for s in body:
-        match s:
-            case t.SAssign(var=v) | t.SStore(var=v) | t.SFill(var=v) | t.SHavoc(var=v):
-                if v == var and not getattr(s, "local", False):
-                    out.append(s)
-            case t.SIf(then=a, else_=b):
-                out.extend(_writes(a, var))
-                out.extend(_writes(b, var))
-            case t.SLet() | t.SRequire() | t.SAssert() | t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SBugOn() | t.SRcu():
-                pass
-    return out
+    return [s for s in t.walk_stmts(body) if isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc))
+            and s.var == var and not getattr(s, "local", False)]
 
 
 def _writers(actions: tuple[ActionInfo, ...], processes: tuple[ProcessInfo, ...]) -> dict[str, tuple[t.TStmt, ...]]:

@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Span
-from zcheck.spec import ast
+from zcheck.spec import ast, ops
 
 MAX_DEPTH = 400  # parse-tree nesting; real models stay below 60
 
@@ -194,9 +194,13 @@ def parse(text: str, file: str) -> ast.Module:
     return ast.Module(file, tuple(d for d in decls if d is not None))
 
 
-_CHAINS = {"iff": "<->", "or_expr": "||", "and_expr": "&&", "bor": "|", "bxor": "^", "band": "&"}
-_TOKEN_CHAINS = ("shift", "add", "mul")
 MAX_CHAIN = 5000  # operands in one flat chain such as a + b + c
+
+
+def _is_chain(c: list[Any]) -> bool:
+    """Is `c` a rule's `a op b op ...`, operator tokens kept (grammar.lark, `expr` rules)?"""
+    return len(c) >= 3 and len(c) % 2 == 1 and all(
+        isinstance(x, Token) and str(x) in ops.BINARY for x in c[1::2])
 
 
 class _ToAst(Transformer):  # type: ignore[type-arg]
@@ -508,47 +512,31 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     # ---- expressions
     def __default__(self, data: str, children: list[Any], meta: Any) -> Any:
-        if data in _CHAINS or data in _TOKEN_CHAINS:
-            return self._chain(data, children, meta)
+        if _is_chain(children):
+            return self._chain(children, meta)
         return Tree(data, children, meta)
 
-    def _chain(self, data: str, c: list[Any], meta: Any) -> ast.Expr:
+    def _chain(self, c: list[Any], meta: Any) -> ast.Expr:
         """Fold a flat chain `a op b op c` to the left (the tree stays shallow)."""
         span = _span_of(self.file, meta)
-        if len(c) > MAX_CHAIN:
+        if (len(c) + 1) // 2 > MAX_CHAIN:
             raise DiagnosticError([Diagnostic("ZC102", f"more than {MAX_CHAIN} operands in one expression", span)])
         result = c[0]
-        if data in _CHAINS:
-            for rhs in c[1:]:
-                result = ast.Binary(_CHAINS[data], result, rhs, span)
-            return result
         for i in range(1, len(c), 2):
             result = ast.Binary(str(c[i]), result, c[i + 1], span)
         return result
 
     @v_args(meta=True)
-    def implies(self, meta: Any, c: list[Any]) -> ast.Expr:
-        return ast.Binary("->", c[0], c[1], self._s(meta))
-
-    @v_args(meta=True)
-    def not_(self, meta: Any, c: list[Any]) -> ast.Expr:
-        return ast.Unary("!", c[0], self._s(meta))
-
-    @v_args(meta=True)
-    def compare(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def binary(self, meta: Any, c: list[Any]) -> ast.Expr:
         return ast.Binary(str(c[1]), c[0], c[2], self._s(meta))
+
+    @v_args(meta=True)
+    def prefix(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Unary(str(c[0]), c[1], self._s(meta))
 
     @v_args(meta=True)
     def in_range(self, meta: Any, c: list[Any]) -> ast.Expr:
         return ast.InRange(c[0], c[1], c[2], self._s(meta))
-
-    @v_args(meta=True)
-    def neg(self, meta: Any, c: list[Any]) -> ast.Expr:
-        return ast.Unary("-", c[0], self._s(meta))
-
-    @v_args(meta=True)
-    def bnot(self, meta: Any, c: list[Any]) -> ast.Expr:
-        return ast.Unary("~", c[0], self._s(meta))
 
     @v_args(meta=True)
     def index(self, meta: Any, c: list[Any]) -> ast.Expr:

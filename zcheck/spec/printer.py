@@ -21,18 +21,11 @@ from dataclasses import dataclass
 from typing import Iterable, assert_never
 
 from zcheck.spec import ast
+from zcheck.spec.ops import BINARY, OPS, UNARY, Assoc, OpInfo, Prec
 
 INDENT = "  "
 WIDTH = 100  # columns; longer lines are broken where `wrap` can
 
-# Binding strength of each operator, loosest first (grammar.lark, `expr` rules).
-_IFF, _IMP, _OR, _AND, _NOT, _CMP, _IN, _BOR, _BXOR, _BAND, _SHIFT, _ADD, _MUL, _UNARY, _POSTFIX, _ATOM = range(16)
-_BINARY_PREC = {
-    "<->": _IFF, "->": _IMP, "||": _OR, "&&": _AND,
-    "==": _CMP, "!=": _CMP, "<=": _CMP, ">=": _CMP, "<": _CMP, ">": _CMP,
-    "|": _BOR, "^": _BXOR, "&": _BAND, "<<": _SHIFT, ">>": _SHIFT,
-    "+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "%": _MUL,
-}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CALL_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\([A-Za-z_][A-Za-z0-9_]*\)\Z")
 _COMMENT_SCAN = re.compile(r'"[^"\n]*"|//[^\n]*|/\*(?:.|\n)*?\*/')
@@ -108,31 +101,34 @@ def format_module(module: ast.Module, text: str = "") -> str:
 
 def expr(e: ast.Expr) -> str:
     """An expression at the loosest level (no outer parentheses), with nothing after it."""
-    return _expr(e, _IFF, True)
+    return _expr(e, Prec.IFF, True)
 
 
-_BITWISE = (_BOR, _BXOR, _BAND, _SHIFT)
-_LOGIC = ("&&", "||")
+_BITWISE = (Prec.BOR, Prec.BXOR, Prec.BAND, Prec.SHIFT)
+_LOGIC = (Prec.OR, Prec.AND)
+
+
+def _binary(op: str) -> OpInfo:
+    """The table entry of a binary operator written `op` (spec/ops.py)."""
+    return OPS[BINARY[op]]
 
 
 def _prec(e: ast.Expr) -> int:
     match e:
         case ast.Binary(op=op):
-            return _BINARY_PREC[op]
-        case ast.Unary(op="!"):
-            return _NOT
-        case ast.Unary():
-            return _UNARY
+            return _binary(op).prec
+        case ast.Unary(op=op):
+            return OPS[UNARY[op]].prec
         case ast.InRange():
-            return _IN
+            return Prec.IN
         case ast.Index() | ast.Field():
-            return _POSTFIX
+            return Prec.POSTFIX
         case ast.TryLock():
-            return _UNARY
+            return Prec.UNARY
         case ast.Quant() | ast.IfExpr():
-            return _IFF  # they extend as far right as possible
+            return Prec.IFF  # they extend as far right as possible
         case ast.IntLit() | ast.BoolLit() | ast.Name() | ast.Call():
-            return _ATOM
+            return Prec.ATOM
         case _:
             assert_never(e)
 
@@ -145,7 +141,7 @@ def _expr(e: ast.Expr, need: int, tail: bool) -> str:
         case ast.Quant():
             bare = tail
         case ast.IfExpr():
-            bare = tail and need == _IFF
+            bare = tail and need == Prec.IFF
         case _:
             bare = _prec(e) >= need
     return _bare(e, tail) if bare else f"({_bare(e, True)})"  # inside parentheses nothing follows
@@ -162,23 +158,21 @@ def _bare(e: ast.Expr, tail: bool) -> str:
         case ast.Call(func=f, args=args):
             return f"{f}({', '.join(expr(a) for a in args)})"
         case ast.Index(base=b, index=i):
-            return f"{_expr(b, _POSTFIX, False)}[{expr(i)}]"
+            return f"{_expr(b, Prec.POSTFIX, False)}[{expr(i)}]"
         case ast.Field(base=b, name=n):
-            return f"{_expr(b, _POSTFIX, False)}.{n}"
+            return f"{_expr(b, Prec.POSTFIX, False)}.{n}"
         case ast.TryLock(op=op, lock=lk):
             return f"{op} {lock_ref(lk)}"
-        case ast.Unary(op="!", operand=o):
-            return f"!{_expr(o, _NOT, tail)}"
         case ast.Unary(op=op, operand=o):
-            return f"{op}{_expr(o, _UNARY, tail)}"
+            return f"{op}{_expr(o, OPS[UNARY[op]].prec, tail)}"
         case ast.Binary(op=op, left=left, right=right):
             return _chain_text(op, left, right, tail)
         case ast.InRange(elem=x, lo=lo, hi=hi):
-            return f"{_expr(x, _BOR, False)} in {_expr(lo, _BOR, False)} .. {_expr(hi, _BOR, tail)}"
+            return f"{_expr(x, Prec.BOR, False)} in {_expr(lo, Prec.BOR, False)} .. {_expr(hi, Prec.BOR, tail)}"
         case ast.IfExpr(cond=c, then=t, else_=f):
-            return f"if {expr(c)} then {expr(t)} else {_expr(f, _IFF, tail)}"
+            return f"if {expr(c)} then {expr(t)} else {_expr(f, Prec.IFF, tail)}"
         case ast.Quant():
-            return f"{_quant_head(e)} {_expr(e.body, _IFF, tail)}"
+            return f"{_quant_head(e)} {_expr(e.body, Prec.IFF, tail)}"
         case _:
             assert_never(e)
 
@@ -189,24 +183,24 @@ def _need(op: str, side: ast.Expr, prec: int) -> int:
     (`&&` inside `||`, bit operations inside comparisons, arithmetic inside shifts)."""
     inner = _prec(side)
     clarify = (
-        (op in _LOGIC and isinstance(side, ast.Binary) and side.op in _LOGIC and side.op != op)
-        or (prec == _CMP and inner in _BITWISE)
-        or (prec in _BITWISE and inner in _BITWISE + (_ADD, _MUL) and inner != prec)
+        (prec in _LOGIC and inner in _LOGIC and inner != prec)
+        or (prec == Prec.CMP and inner in _BITWISE)
+        or (prec in _BITWISE and inner in _BITWISE + (Prec.ADD, Prec.MUL) and inner != prec)
     )
-    return _ATOM if clarify else prec
+    return Prec.ATOM if clarify else prec
 
 
 def _chain(op: str, left: ast.Expr, right: ast.Expr, tail: bool) -> list[tuple[ast.Expr, int, bool]]:
     """The operands of `left op right` with the binding strength each needs and whether
     it is in tail position; a flat chain of one associative operator is flattened
     (`a && b && c`), so that a long one can be broken at each of its operators."""
-    prec = _BINARY_PREC[op]
-    if op == "->":  # right associative
+    prec, assoc = _binary(op).prec, _binary(op).assoc
+    if assoc is Assoc.RIGHT:
         rest = _chain(op, right.left, right.right, tail) if isinstance(right, ast.Binary) and right.op == op \
             else [(right, _need(op, right, prec), tail)]
         return [(left, max(prec + 1, _need(op, left, prec)), False), *rest]
-    if prec == _CMP:  # not associative: both sides one level tighter
-        return [(left, max(_IN, _need(op, left, prec)), False), (right, max(_IN, _need(op, right, prec)), tail)]
+    if assoc is Assoc.NONE:  # both sides one level tighter
+        return [(left, max(Prec.IN, _need(op, left, prec)), False), (right, max(Prec.IN, _need(op, right, prec)), tail)]
     head = _chain(op, left.left, left.right, False) if isinstance(left, ast.Binary) and left.op == op \
         else [(left, _need(op, left, prec), False)]
     return [*head, (right, max(prec + 1, _need(op, right, prec)), tail)]
@@ -271,7 +265,7 @@ def _wrap_operand(o: ast.Expr, text: str, tail: bool, room: int, width: int) -> 
 def _quant_head(q: ast.Quant) -> str:
     """`forall x: T ::` or `forall x in lo .. hi ::`."""
     if q.lo is not None and q.hi is not None:
-        return f"{q.kind} {q.binders[0].name} in {_expr(q.lo, _BOR, False)} .. {_expr(q.hi, _BOR, False)} ::"
+        return f"{q.kind} {q.binders[0].name} in {_expr(q.lo, Prec.BOR, False)} .. {_expr(q.hi, Prec.BOR, False)} ::"
     groups: list[tuple[list[str], ast.TypeExpr | None]] = []
     for b in q.binders:
         if groups and groups[-1][1] == b.type:
@@ -289,7 +283,7 @@ def type_expr(t: ast.TypeExpr) -> str:
         case ast.TypeMap(key=k, value=v):
             return f"map[{type_expr(k)}] {type_expr(v)}"
         case ast.TypeRange(lo=lo, hi=hi):
-            return f"{_expr(lo, _ADD, False)} .. {_expr(hi, _ADD, False)}"
+            return f"{_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
         case _:
             assert_never(t)
 
@@ -555,7 +549,7 @@ class _Printer:
             case ast.HavocType(target=t, type=ty):
                 text = f"{_lvalue(t)} := any {type_expr(ty)}"
             case ast.HavocRange(target=t, lo=lo, hi=hi):
-                text = f"{_lvalue(t)} := any in {_expr(lo, _ADD, False)} .. {_expr(hi, _ADD, False)}"
+                text = f"{_lvalue(t)} := any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
             case ast.If():
                 self.if_stmt(st, depth, first)
                 return
@@ -580,7 +574,7 @@ class _Printer:
                     text = f"let {n} = any {type_expr(ty)}"
                 else:
                     assert lo is not None and hi is not None
-                    text = f"let {n} = any in {_expr(lo, _ADD, False)} .. {_expr(hi, _ADD, False)}"
+                    text = f"let {n} = any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
             case _:
                 assert_never(st)
         self.line(text, depth, s.line, s.end_line, first)

@@ -17,11 +17,13 @@ owner: `none` when free), an rwsem `S` (its writer) and `S.read[O]` (O's read ho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from zcheck.diagnostics import Diagnostic, Span
-from zcheck.spec import ast
+from zcheck.spec import ast, ops
 from zcheck.spec import typed as t
 from zcheck.spec.checked import LockInfo
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BOOL, INT, EnumT, MapT, Type
 
 NONE, ENV = "none", "env"
@@ -124,22 +126,7 @@ def _stmt_exprs(s: ast.Stmt) -> list[ast.Expr]:
 
 
 def _expr_trylocks(e: ast.Expr) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        match n:
-            case ast.TryLock(op=op, lock=lk):
-                out.add((op, lk.name))
-            case ast.Unary(operand=a):
-                stack.append(a)
-            case ast.Binary(left=a, right=b):
-                stack += [a, b]
-            case ast.IfExpr(cond=c, then=a, else_=b):
-                stack += [c, a, b]
-            case _:
-                pass
-    return out
+    return {(n.op, n.lock.name) for n in ast.walk(e) if isinstance(n, ast.TryLock)}
 
 
 def trylock_misplaced(e: ast.Expr) -> ast.TryLock | None:
@@ -147,32 +134,21 @@ def trylock_misplaced(e: ast.Expr) -> ast.TryLock | None:
     a branch of `if-then-else` or a quantifier): its effect must not depend on that."""
     def go(n: ast.Expr, guarded: bool) -> ast.TryLock | None:
         match n:
-            case ast.TryLock():
-                return n if guarded else None
-            case ast.Unary(operand=a):
-                return go(a, guarded)
-            case ast.Binary(op=op, left=a, right=b):
-                lazy = op in ("&&", "||", "->")
-                return go(a, guarded) or go(b, guarded or lazy)
+            case ast.TryLock() if guarded:
+                return n
+            case ast.Binary(op=op, left=a, right=b) if ops.OPS[ops.BINARY[op]].lazy is not None:
+                return go(a, guarded) or go(b, True)
             case ast.IfExpr(cond=c, then=a, else_=b):
                 return go(c, guarded) or go(a, True) or go(b, True)
             case ast.Quant(body=b):
-                return go(b, True)
-            case ast.Call(args=args):
-                for x in args:
-                    found = go(x, guarded)
-                    if found is not None:
-                        return found
-                return None
-            case ast.Index(base=b, index=i):
-                return go(b, guarded) or go(i, guarded)
-            case ast.InRange(elem=x, lo=lo, hi=hi):
-                return go(x, guarded) or go(lo, guarded) or go(hi, guarded)
-            case ast.Field(base=b):
-                return go(b, guarded)
-            case ast.IntLit() | ast.BoolLit() | ast.Name():
-                return None
+                return _first(go(x, guarded) for x in ast.children(n) if x is not b) or go(b, True)
+            case _:
+                return _first(go(x, guarded) for x in ast.children(n))
     return go(e, False)
+
+
+def _first(found: Iterable[ast.TryLock | None]) -> ast.TryLock | None:
+    return next((x for x in found if x is not None), None)
 
 
 # ---------------------------------------------------------------- expressions
@@ -186,7 +162,7 @@ def chain(index: t.TExpr, count: int, value: "callable", default: t.TExpr, typ: 
         return value(i) if 0 <= i < count else default  # type: ignore[misc]
     out = default
     for i in reversed(range(count)):
-        out = t.Ite(t.Binop("eq", index, t.Lit(i, INT), BOOL, span), value(i), out, typ, span)  # type: ignore[misc]
+        out = t.Ite(t.Binop(Op.EQ, index, t.Lit(i, INT), BOOL, span), value(i), out, typ, span)  # type: ignore[misc]
     return out
 
 
@@ -195,7 +171,7 @@ def disjoin(parts: list[t.TExpr], span: Span) -> t.TExpr:
         return t.Lit(False, BOOL, span)
     out = parts[0]
     for p in parts[1:]:
-        out = t.Binop("or", out, p, BOOL, span)
+        out = t.Binop(Op.OR, out, p, BOOL, span)
     return out
 
 
@@ -224,20 +200,20 @@ def readers_sum(info: LockInfo, index: t.TExpr | None, span: Span) -> t.TExpr:
     out: t.TExpr = t.Lit(0, INT, span)
     for o in info.readers:
         term = read_var(info, o, index, span)
-        out = term if isinstance(out, t.Lit) else t.Binop("add", out, term, INT, span)
+        out = term if isinstance(out, t.Lit) else t.Binop(Op.ADD, out, term, INT, span)
     return out
 
 
 def held_by(info: LockInfo, owners: EnumT, index: t.TExpr | None, who: t.TExpr, span: Span) -> t.TExpr:
     """`held_by(L, who)`: who owns L, or (rwsem) writes it or holds it for reading."""
-    holder = t.Binop("eq", lock_var(info, owners, index, span), who, BOOL, span)
+    holder = t.Binop(Op.EQ, lock_var(info, owners, index, span), who, BOOL, span)
     if info.kind != "rwsem" or not info.readers:
         return holder
     reads: t.TExpr = t.Lit(0, INT, span)
     for o in reversed(info.readers):
-        is_o = t.Binop("eq", who, t.Lit(owners.members.index(o), owners, span), BOOL, span)
+        is_o = t.Binop(Op.EQ, who, t.Lit(owners.members.index(o), owners, span), BOOL, span)
         reads = t.Ite(is_o, read_var(info, o, index, span), reads, INT, span)
-    return t.Binop("or", holder, t.Binop("gt", reads, t.Lit(0, INT, span), BOOL, span), BOOL, span)
+    return t.Binop(Op.OR, holder, t.Binop(Op.GT, reads, t.Lit(0, INT, span), BOOL, span), BOOL, span)
 
 
 def missing_label(p: ProcLayout, label: str, span: Span) -> Diagnostic:

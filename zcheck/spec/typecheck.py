@@ -9,12 +9,13 @@ Concrete constants are evaluated here, so `-D` changes ranges and folded literal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, NoReturn
+from typing import Callable, NoReturn, assert_never
 
 from zcheck.diagnostics import Diagnostic, Sources, Span
 from zcheck.spec import ast, ops, threads
 from zcheck.spec import typed as t
 from zcheck.spec.checked import LockInfo
+from zcheck.spec.ops import Op, Operands, Result
 from zcheck.spec.types import (
     BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, compatible, is_intlike, is_scalar,
 )
@@ -244,6 +245,8 @@ class Checker:
                 return self.fold(a, span) if self.fold(c, span) else self.fold(b, span)
             case t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound() | t.Read() | t.Quant():
                 self.err("ZC304", "a constant expression is required here (no variables or symbolic constants)", span)
+            case _:
+                assert_never(e)
 
     def const_int(self, e: ast.Expr) -> int:
         texpr = self.expr(e, _Scope(where="constant"))
@@ -288,6 +291,8 @@ class Checker:
                 return self.field(e, scope)
             case ast.TryLock():
                 return self.trylock(e, scope)
+            case _:
+                assert_never(e)
 
     def name(self, name: str, span: Span, scope: _Scope) -> t.TExpr:
         if name in scope.names:
@@ -408,7 +413,7 @@ class Checker:
 
         def at_pc(j: int) -> t.TExpr:
             pc = t.Var(f"{p.name}[{j}].pc", INT, span)
-            return threads.disjoin([t.Binop("eq", pc, t.Lit(k, INT, span), BOOL, span) for k in pcs], span)
+            return threads.disjoin([t.Binop(Op.EQ, pc, t.Lit(k, INT, span), BOOL, span) for k in pcs], span)
 
         return threads.chain(i, p.count, at_pc, t.Lit(False, BOOL, span), BOOL, span)
 
@@ -473,7 +478,7 @@ class Checker:
     def between(self, x: t.TExpr, lo: t.TExpr, hi: t.TExpr, span: Span) -> t.TExpr:
         x, lo = self.unify(x, lo, span)
         x, hi = self.unify(x, hi, span)
-        return t.Binop("and", t.Binop("le", lo, x, BOOL, span), t.Binop("lt", x, hi, BOOL, span), BOOL, span)
+        return t.Binop(Op.AND, t.Binop(Op.LE, lo, x, BOOL, span), t.Binop(Op.LT, x, hi, BOOL, span), BOOL, span)
 
     def unify(self, a: t.TExpr, b: t.TExpr, span: Span) -> tuple[t.TExpr, t.TExpr]:
         """Make two operands comparable: int literals adapt to a bit-vector partner, and
@@ -502,7 +507,7 @@ class Checker:
             if len(e.args) != 2:
                 self.err("ZC204", f"`{e.func}` takes 2 arguments, got {len(e.args)}", e.span)
             a, b = self.unify(self.intlike(e.args[0], scope), self.intlike(e.args[1], scope), e.span)
-            op = "le" if e.func == "min" else "ge"
+            op = Op.LE if e.func == "min" else Op.GE
             if isinstance(a.type, BvT):
                 typ: Type = a.type
             else:
@@ -514,7 +519,7 @@ class Checker:
             x = self.expr(e.args[0], scope)
             if not isinstance(x.type, BvT):
                 self.err("ZC301", "`signed` applies to bit-vectors", e.span)
-            return t.Unop("signed", x, x.type, e.span)
+            return t.Unop(Op.SIGNED, x, x.type, e.span)
         if e.func not in self.fns:
             entry = self.decl_of.get(e.func)
             if entry is None:
@@ -577,61 +582,63 @@ class Checker:
         i = self.expect_type(m.type.key, self.expr(index, scope), index.span, "the map index")
         return t.Read(m, i, m.type.value, e.span)
 
-    def unary(self, e: ast.Unary, op: str, a: t.TExpr) -> t.TExpr:
-        if op == "!":
-            if not isinstance(a.type, BoolT):
-                self.err("ZC301", f"`!` needs a bool, found {a.type}", e.span)
-            return t.Unop("not", a, BOOL, e.span)
-        if op == "-":
-            if isinstance(a, t.Lit) and isinstance(a.type, IntT):
-                return t.Lit(-int(a.value), INT, e.span)
-            if not is_intlike(a.type) and not isinstance(a.type, BvT):
-                self.err("ZC301", f"`-` needs a number, found {a.type}", e.span)
-            return t.Unop("neg", a, a.type if isinstance(a.type, BvT) else INT, e.span)
-        if not isinstance(a.type, BvT):
-            self.err("ZC301", f"`~` needs a bit-vector, found {a.type}", e.span)
-        return t.Unop("bvnot", a, a.type, e.span)
+    def unary(self, e: ast.Unary, sym: str, a: t.TExpr) -> t.TExpr:
+        op = ops.UNARY[sym]
+        if op is Op.NEG and isinstance(a, t.Lit) and isinstance(a.type, IntT):
+            return t.Lit(-int(a.value), INT, e.span)  # a negative literal
+        info = ops.OPS[op]
+        if not _accepts(info.operands, a.type):
+            self.err("ZC301", f"`{sym}` needs {_NEEDS[info.operands]}, found {a.type}", e.span)
+        return t.Unop(op, a, _result(info, a.type), e.span)
 
-    def binary(self, e: ast.Binary, op: str, a: t.TExpr, b: t.TExpr) -> t.TExpr:
-        span = e.span
-        if op in _LOGIC:
-            for side, x in (("left", a), ("right", b)):
-                if not isinstance(x.type, BoolT):
-                    self.err("ZC301", f"the {side} side of `{op}` must be bool, found {x.type}", span)
-            return t.Binop(_LOGIC[op], a, b, BOOL, span)
-        if op in _CMP:
-            signed = _is_signed(a) or _is_signed(b)
-            a, b = self.unify(_unsigned(a), _unsigned(b), span)
-            if isinstance(a.type, MapT):
-                self.err("ZC301", "maps cannot be compared", span)
-            if op not in ("==", "!=") and not (is_intlike(a.type) or isinstance(a.type, BvT)):
-                self.err("ZC301", f"`{op}` needs numbers, found {a.type}", span)
-            name = _CMP[op]
-            if signed and name in ("lt", "le", "gt", "ge"):
-                name = "s" + name
-            return t.Binop(name, a, b, BOOL, span)
+    def binary(self, e: ast.Binary, sym: str, a: t.TExpr, b: t.TExpr) -> t.TExpr:
+        op = ops.BINARY[sym]
+        match ops.OPS[op].operands:
+            case Operands.BOOL:
+                return self.logic(e.span, sym, op, a, b)
+            case Operands.EQUALITY | Operands.ORDERED:
+                return self.compare(e.span, sym, op, a, b)
+            case Operands.NUMBER | Operands.BITS | Operands.SHIFT:
+                return self.arith(e.span, sym, op, a, b)
+            case other:
+                assert_never(other)
+
+    def logic(self, span: Span, sym: str, op: Op, a: t.TExpr, b: t.TExpr) -> t.TExpr:
+        for side, x in (("left", a), ("right", b)):
+            if not isinstance(x.type, BoolT):
+                self.err("ZC301", f"the {side} side of `{sym}` must be bool, found {x.type}", span)
+        return t.Binop(op, a, b, BOOL, span)
+
+    def compare(self, span: Span, sym: str, op: Op, a: t.TExpr, b: t.TExpr) -> t.TExpr:
+        signed = _is_signed(a) or _is_signed(b)
+        a, b = self.unify(_unsigned(a), _unsigned(b), span)
+        if isinstance(a.type, MapT):
+            self.err("ZC301", "maps cannot be compared", span)
+        if not _accepts(ops.OPS[op].operands, a.type):
+            self.err("ZC301", f"`{sym}` needs numbers, found {a.type}", span)
+        return t.Binop(ops.SIGNED.get(op, op) if signed else op, a, b, BOOL, span)
+
+    def arith(self, span: Span, sym: str, op: Op, a: t.TExpr, b: t.TExpr) -> t.TExpr:
         a, b = self.unify(a, b, span)
-        if not (is_intlike(a.type) or isinstance(a.type, BvT)):
-            self.err("ZC301", f"`{op}` needs numbers, found {a.type}", span)
-        name = _ARITH[op]
-        if name in ("band", "bor", "bxor") and not isinstance(a.type, BvT):
-            return self.int_bits(name, a, b, span)
-        if name in ("div", "mod") and isinstance(b, t.Lit) and int(b.value) == 0:
-            self.err("ZC305", f"`{op}` by the constant 0", span)
-        if name in ("shl", "shr") and not isinstance(a.type, BvT):
+        if not _accepts(Operands.NUMBER, a.type):
+            self.err("ZC301", f"`{sym}` needs numbers, found {a.type}", span)
+        info = ops.OPS[op]
+        if info.operands is Operands.BITS and not isinstance(a.type, BvT):
+            return self.int_bits(op, a, b, span)
+        if info.divides and isinstance(b, t.Lit) and int(b.value) == 0:
+            self.err("ZC305", f"`{sym}` by the constant 0", span)
+        if info.operands is Operands.SHIFT and not isinstance(a.type, BvT):
             if not isinstance(b, t.Lit) or int(b.value) < 0 or int(b.value) > 4096:
                 self.err("ZC304", "an int can only be shifted by a constant amount 0..4096 (use bvN)", span)
-        typ = a.type if isinstance(a.type, BvT) else INT
-        result = t.Binop(name, a, b, typ, span)
+        typ = _result(info, a.type)
+        result = t.Binop(op, a, b, typ, span)
         if isinstance(a, t.Lit) and isinstance(b, t.Lit):
             return t.Lit(self.fold(result, span), typ, span)
         return result
 
-    def int_bits(self, name: str, a: t.TExpr, b: t.TExpr, span: Span) -> t.TExpr:
+    def int_bits(self, op: Op, a: t.TExpr, b: t.TExpr, span: Span) -> t.TExpr:
         if isinstance(a, t.Lit) and isinstance(b, t.Lit):
-            x, y = int(a.value), int(b.value)
-            value = {"band": x & y, "bor": x | y, "bxor": x ^ y}[name]
-            return t.Lit(value, INT, span)
+            return t.Lit(ops.binop(op, a.value, b.value, INT), INT, span)
         self.err("ZC301", "bitwise operators need bit-vectors (bvN) unless both sides are constants", span)
 
     def ite(self, span: Span, c: t.TExpr, a: t.TExpr, b: t.TExpr) -> t.TExpr:
@@ -660,7 +667,7 @@ class Checker:
         body = self.cond(e.body, inner, "a quantifier body")
         for name, btype, guard in reversed(binders):
             if guard is not None:
-                op = "implies" if e.kind == "forall" else "and"
+                op = Op.IMPLIES if e.kind == "forall" else Op.AND
                 body = t.Binop(op, guard, body, BOOL, e.span)
             body = t.Quant(e.kind, name, btype, body, BOOL, e.span)
         return body
@@ -671,8 +678,8 @@ class Checker:
         if isinstance(typ, RangeT):
             return self.between(var, t.Lit(typ.lo, INT), t.Lit(typ.hi, INT), var.span)
         if isinstance(typ, EnumT):
-            return t.Binop("and", t.Binop("le", t.Lit(0, INT), var, BOOL),
-                           t.Binop("lt", var, t.Lit(len(typ.members), INT), BOOL), BOOL, var.span)
+            return t.Binop(Op.AND, t.Binop(Op.LE, t.Lit(0, INT), var, BOOL),
+                           t.Binop(Op.LT, var, t.Lit(len(typ.members), INT), BOOL), BOOL, var.span)
         return None
 
     # ------------------------------------------------------------ statements
@@ -887,20 +894,40 @@ def _a_lock(info: LockInfo) -> str:
     return kind if info.count is None else f"an array of {info.count} {info.kind}es".replace("rwsemes", "rwsems")
 
 
-_LOGIC = {"&&": "and", "||": "or", "->": "implies", "<->": "iff"}
-_CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
-_ARITH = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod",
-    "&": "band", "|": "bor", "^": "bxor", "<<": "shl", ">>": "shr",
-}
+_NEEDS = {Operands.BOOL: "a bool", Operands.NUMBER: "a number", Operands.BITS: "a bit-vector"}  # unary operands
+
+
+def _accepts(operands: Operands, typ: Type) -> bool:
+    """May an operand of type `typ` stand where `operands` are asked for (once unified)?"""
+    match operands:
+        case Operands.BOOL:
+            return isinstance(typ, BoolT)
+        case Operands.EQUALITY:
+            return True
+        case Operands.ORDERED | Operands.NUMBER | Operands.SHIFT:
+            return is_intlike(typ) or isinstance(typ, BvT)
+        case Operands.BITS:
+            return isinstance(typ, BvT)
+        case other:
+            assert_never(other)
+
+
+def _result(info: ops.OpInfo, operand: Type) -> Type:
+    match info.result:
+        case Result.BOOL:
+            return BOOL
+        case Result.OPERAND:
+            return operand if isinstance(operand, BvT) else INT
+        case other:
+            assert_never(other)
 
 
 def _is_signed(e: t.TExpr) -> bool:
-    return isinstance(e, t.Unop) and e.op == "signed"
+    return isinstance(e, t.Unop) and e.op is Op.SIGNED
 
 
 def _unsigned(e: t.TExpr) -> t.TExpr:
-    return e.arg if isinstance(e, t.Unop) and e.op == "signed" else e
+    return e.arg if isinstance(e, t.Unop) and e.op is Op.SIGNED else e
 
 
 def _respan(e: t.TExpr, span: Span) -> t.TExpr:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Union, assert_never
 
 from zcheck.diagnostics import NO_SPAN, Span
+from zcheck.spec.ops import Op
 from zcheck.spec.types import Type
 
 
@@ -85,24 +86,15 @@ class Read:
 
 @dataclass(frozen=True)
 class Unop:
-    op: str  # "not" | "neg" | "bvnot"
+    op: Op  # a unary operator (spec/ops.py: OPS[op].arity == 1)
     arg: "TExpr"
     type: Type
     span: Span = _span()
 
 
-# Binary operators: logic: and or implies iff; comparison: eq ne lt le gt ge
-# (slt sle sgt sge: signed bit-vector); arithmetic: add sub mul div mod;
-# bits: band bor bxor shl shr.
-LOGIC_OPS = frozenset({"and", "or", "implies", "iff"})
-CMP_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "slt", "sle", "sgt", "sge"})
-ARITH_OPS = frozenset({"add", "sub", "mul", "div", "mod"})
-BIT_OPS = frozenset({"band", "bor", "bxor", "shl", "shr"})
-
-
 @dataclass(frozen=True)
 class Binop:
-    op: str
+    op: Op  # a binary operator (spec/ops.py: OPS[op].arity == 2)
     left: "TExpr"
     right: "TExpr"
     type: Type
@@ -315,6 +307,38 @@ class SRcu:
 
 
 TStmt = Union[SAssign, SStore, SFill, SHavoc, SIf, SLet, SRequire, SAssert, SGoto, SDone, SLock, STry, SBugOn, SRcu]
+
+
+def walk_stmts(body: tuple[TStmt, ...]) -> list[TStmt]:
+    """Every statement of `body`, nested ones included, in source order (an `if` before
+    the statements of its branches): the one statement walk passes share."""
+    out: list[TStmt] = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, SIf):
+            out += walk_stmts(s.then) + walk_stmts(s.else_)
+    return out
+
+
+def stmt_exprs(s: TStmt) -> tuple[TExpr, ...]:
+    """The expressions `s` itself evaluates (an `if`: its condition, not its branches)."""
+    match s:
+        case SAssign(value=x) | SLet(value=x):
+            return (x,)
+        case SStore(index=i, value=x):
+            return (i, x)
+        case SFill(lo=lo, hi=hi, value=x):
+            return (lo, hi, x)
+        case SHavoc(index=i, lo=lo, hi=hi):
+            return tuple(x for x in (i, lo, hi) if x is not None)
+        case SIf(cond=c) | SRequire(cond=c) | SAssert(cond=c) | SBugOn(cond=c):
+            return (c,)
+        case SLock(index=i) | STry(index=i):
+            return () if i is None else (i,)
+        case SGoto() | SDone() | SRcu():
+            return ()
+        case _:
+            assert_never(s)
 
 # statements that the system stage lowers to the core ones above
 CONCURRENCY_STMTS = (SGoto, SDone, SLock, STry, SBugOn, SRcu)

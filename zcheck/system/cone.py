@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Callable, assert_never
 
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT
 from zcheck.system.ir import Property, System
 
@@ -155,7 +156,7 @@ def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozen
                 pass
             case t.SHavoc(var=v, lo=lo, hi=hi) if v not in keep and not s.local:
                 if lo is not None and hi is not None:  # `any in lo .. hi` blocks when empty
-                    out.append(t.SRequire(t.Binop("lt", lo, hi, BoolT())))
+                    out.append(t.SRequire(t.Binop(Op.LT, lo, hi, BoolT())))
             case t.SIf(cond=c, then=a, else_=b):
                 out.append(replace(s, then=_slice_body(a, keep, checked), else_=_slice_body(b, keep, checked)))
             case t.SAssert(prop=p) if p not in checked:

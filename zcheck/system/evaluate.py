@@ -15,10 +15,11 @@ raises `EvalError` rather than guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, assert_never
 
 from zcheck.spec import ops
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, finite_size
 from zcheck.system.pmap import PMap
 
@@ -67,8 +68,6 @@ def evaluate(e: t.TExpr, env: Env) -> Value:
             mv = evaluate(m, env)
             assert isinstance(mv, PMap)
             return mv.get(int(evaluate(i, env)))  # type: ignore[arg-type]
-        case t.Unop(op="signed", arg=a):
-            return evaluate(a, env)
         case t.Unop(op=op, arg=a, type=typ):
             return ops.unop(op, evaluate(a, env), typ)  # type: ignore[arg-type]
         case t.Binop(op=op, left=a, right=b):
@@ -77,16 +76,15 @@ def evaluate(e: t.TExpr, env: Env) -> Value:
             return evaluate(a, env) if evaluate(c, env) else evaluate(b, env)
         case t.Quant():
             return _quant(e, env)
+        case _:
+            assert_never(e)
 
 
-def _binop(op: str, a: t.TExpr, b: t.TExpr, env: Env) -> Value:
+def _binop(op: Op, a: t.TExpr, b: t.TExpr, env: Env) -> Value:
     x = evaluate(a, env)
-    if op == "and" and not x:
-        return False
-    if op == "or" and x:
-        return True
-    if op == "implies" and not x:
-        return True
+    lazy = ops.OPS[op].lazy
+    if lazy is not None and bool(x) != lazy:  # the right side cannot change the value: not evaluated
+        return ops.binop(op, x, x, a.type)  # type: ignore[arg-type]
     y = evaluate(b, env)
     return ops.binop(op, x, y, a.type)  # type: ignore[arg-type]
 
@@ -127,7 +125,7 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
     depth = _nesting(q.body) + 1
     seeds: set[int] = {0}
     offsets: set[int] = {0}
-    for node in _walk(q.body):
+    for node in t.walk(q.body):
         match node:
             case t.Read(map=m, index=i) if _mentions(i, var):
                 off = _offset(i, var, env)
@@ -140,12 +138,12 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
                     seeds.update(mv.breakpoints())
                 else:
                     seeds.update(_all_breakpoints(env))
-            case t.Binop(op=op, left=a, right=b) if op in t.ARITH_OPS | t.BIT_OPS and (
+            case t.Binop(op=op, left=a, right=b) if op in ops.ARITHMETIC and (
                 _mentions(a, var) or _mentions(b, var)
             ):
-                if op not in ("add", "sub") or (_mentions(a, var) and _mentions(b, var)):
+                if op not in (Op.ADD, Op.SUB) or (_mentions(a, var) and _mentions(b, var)):
                     raise EvalError(f"quantified `{t.display_name(var)}` is used in `{op}`; cannot evaluate exactly")
-            case t.Binop(op=op, left=a, right=b) if op in t.CMP_OPS:
+            case t.Binop(op=op, left=a, right=b) if op in ops.COMPARISONS:
                 for side in (a, b):
                     if not _mentions(side, var) and not _has_bound(side) and isinstance(side.type, (IntT, RangeT, BvT)):
                         seeds.add(int(evaluate(side, env)))  # type: ignore[arg-type]
@@ -165,7 +163,7 @@ def _test_points(q: t.Quant, env: Env) -> set[int]:
 
 
 def _nesting(e: t.TExpr) -> int:
-    return sum(1 for n in _walk(e) if isinstance(n, t.Quant))
+    return sum(1 for n in t.walk(e) if isinstance(n, t.Quant))
 
 
 def _all_breakpoints(env: Env) -> set[int]:
@@ -181,16 +179,12 @@ def _all_breakpoints(env: Env) -> set[int]:
     return out
 
 
-def _walk(e: t.TExpr) -> list[t.TExpr]:
-    return t.walk(e)
-
-
 def _mentions(e: t.TExpr, var: str) -> bool:
-    return any(isinstance(n, t.Bound) and n.name == var for n in _walk(e))
+    return any(isinstance(n, t.Bound) and n.name == var for n in t.walk(e))
 
 
 def _has_bound(e: t.TExpr) -> bool:
-    return any(isinstance(n, t.Bound) for n in _walk(e))
+    return any(isinstance(n, t.Bound) for n in t.walk(e))
 
 
 def _offset(i: t.TExpr, var: str, env: Env) -> int | None:
@@ -198,12 +192,12 @@ def _offset(i: t.TExpr, var: str, env: Env) -> int | None:
     match i:
         case t.Bound(name=n) if n == var:
             return 0
-        case t.Binop(op="add", left=a, right=b):
+        case t.Binop(op=Op.ADD, left=a, right=b):
             if _is_var(a, var) and not _has_bound(b):
                 return int(evaluate(b, env))  # type: ignore[arg-type]
             if _is_var(b, var) and not _has_bound(a):
                 return int(evaluate(a, env))  # type: ignore[arg-type]
-        case t.Binop(op="sub", left=a, right=b) if _is_var(a, var) and not _has_bound(b):
+        case t.Binop(op=Op.SUB, left=a, right=b) if _is_var(a, var) and not _has_bound(b):
             return -int(evaluate(b, env))  # type: ignore[arg-type]
         case _:
             pass

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 from zcheck.spec import typed as t
 from zcheck.spec.checked import CheckedSpec
+from zcheck.spec.ops import Op
 from zcheck.spec.threads import read_counter
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BoolT, EnumT, MapT, RangeT
 from zcheck.system.ir import Property, Transition
-from zcheck.system.threads import Threads, gp_var, walk
+from zcheck.system.threads import Threads, gp_var
 
 DEADLOCK, STUCK = "deadlock", "stuck"
 SCENARIO_POS = "scenario.pos"
@@ -75,9 +76,9 @@ class _Run:
         return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [])
 
 
-def _fold(op: str, parts: list[t.TExpr]) -> t.TExpr:
+def _fold(op: Op, parts: list[t.TExpr]) -> t.TExpr:
     """`and`/`or` of the parts; the operator's unit is dropped, its zero absorbs."""
-    unit = op == "and"
+    unit = op is Op.AND
     kept = [p for p in parts if not (isinstance(p, t.Lit) and p.value is unit)]
     if any(isinstance(p, t.Lit) and p.value is (not unit) for p in kept):
         return t.Lit(not unit, BOOL)
@@ -90,15 +91,15 @@ def _fold(op: str, parts: list[t.TExpr]) -> t.TExpr:
 
 
 def _and(parts: list[t.TExpr]) -> t.TExpr:
-    return _fold("and", parts)
+    return _fold(Op.AND, parts)
 
 
 def _or(parts: list[t.TExpr]) -> t.TExpr:
-    return _fold("or", parts)
+    return _fold(Op.OR, parts)
 
 
 def _not(e: t.TExpr) -> t.TExpr:
-    return t.Unop("not", e, BOOL)
+    return t.Unop(Op.NOT, e, BOOL)
 
 
 def analyse(body: tuple[t.TStmt, ...]) -> tuple[t.TExpr, list[Wait]]:
@@ -143,24 +144,24 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             before = _and(run.guard)
             if w is not None:
                 index = None if w.index is None else run.sub(w.index)
-                reach = t.Binop("and", path, before, BOOL) if not isinstance(before, t.Lit) else path
+                reach = t.Binop(Op.AND, path, before, BOOL) if not isinstance(before, t.Lit) else path
                 run.waits.append(Wait(reach, w.var, index, w.mode, dict(run.env)))
-            run.guard.append(t.Binop("implies", path, run.sub(c), BOOL))
+            run.guard.append(t.Binop(Op.IMPLIES, path, run.sub(c), BOOL))
         case t.SAssert():
             pass
         case t.SIf(cond=c, then=a, else_=b):
             try:
                 cond = run.sub(c)
             except Unsupported:
-                if any(isinstance(x, t.SRequire) for x in walk(a + b)):
+                if any(isinstance(x, t.SRequire) for x in t.walk_stmts(a + b)):
                     raise
-                run.dirty |= {x.var for x in walk(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
+                run.dirty |= {x.var for x in t.walk_stmts(a + b) if isinstance(x, (t.SAssign, t.SStore, t.SFill))
                               or (isinstance(x, t.SHavoc) and not x.local)}
                 return
             base = len(run.guard)
             left, right = run.copy(), run.copy()
-            _block(left, a, t.Binop("and", path, cond, BOOL))
-            _block(right, b, t.Binop("and", path, _not(cond), BOOL))
+            _block(left, a, t.Binop(Op.AND, path, cond, BOOL))
+            _block(right, b, t.Binop(Op.AND, path, _not(cond), BOOL))
             run.guard += left.guard[base:] + right.guard[base:]
             run.waits += left.waits + right.waits
             for name in sorted(set(left.env) | set(right.env)):
@@ -219,7 +220,7 @@ def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: t
             for other in instances:
                 held = _held(th, w, other)
                 if held is not None:
-                    edges.setdefault((me, other), []).append(t.Binop("and", w.cond, held, BOOL))
+                    edges.setdefault((me, other), []).append(t.Binop(Op.AND, w.cond, held, BOOL))
     if problems:
         return Property(DEADLOCK, "implicit", None, span, problems[0])  # type: ignore[arg-type]
     g = nx.DiGraph()
@@ -248,11 +249,11 @@ def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
     else:
         assert w.index is not None
         holder = t.Read(t.Var(info.name, MapT(INT, th.owners)), w.index, th.owners)
-    cond: t.TExpr = t.Binop("eq", holder, own, BOOL)
+    cond: t.TExpr = t.Binop(Op.EQ, holder, own, BOOL)
     if w.mode == "write" and other in info.readers:
         name = read_counter(info.name, other)
         count = t.Var(name, INT) if info.count is None else t.Read(t.Var(name, MapT(INT, INT)), w.index, INT)  # type: ignore[arg-type]
-        cond = t.Binop("or", cond, t.Binop("gt", count, t.Lit(0, INT), BOOL), BOOL)
+        cond = t.Binop(Op.OR, cond, t.Binop(Op.GT, count, t.Lit(0, INT), BOOL), BOOL)
     return substitute(cond, lambda n: w.at.get(n.name) if isinstance(n, t.Var) else None)
 
 
@@ -277,8 +278,8 @@ def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict,
         done = len(p.steps)
         for i in range(p.count):
             pc = t.Var(f"{p.name}[{i}].pc", INT)
-            running.append(t.Binop("lt", pc, t.Lit(done, INT), BOOL))
-    stuck = t.Binop("and", _or(running), _not(_or(enabled)), BOOL)
+            running.append(t.Binop(Op.LT, pc, t.Lit(done, INT), BOOL))
+    stuck = t.Binop(Op.AND, _or(running), _not(_or(enabled)), BOOL)
     return Property(STUCK, "implicit", _not(stuck), span,  # type: ignore[arg-type]
                     "some instance can still move, or every instance is done or crashed")
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from zcheck.spec import ast
+from zcheck.spec import ast, ops
 from zcheck.spec import typed as t
 from zcheck.spec.checked import CheckedSpec, ProcessInfo, TransitionsInfo
+from zcheck.spec.ops import Op
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BvT, EnumT, MapT, RangeT, Type
 from zcheck.system import implicit_props, threads
@@ -146,7 +147,7 @@ def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], l
             nxt = idx + 1 if idx + 1 < done else (0 if p.loop else done)
             pc_var = t.Var(pc, INT, step.span)
             head: list[t.TStmt] = [
-                t.SRequire(t.Binop("eq", pc_var, t.Lit(idx, INT), BOOL, step.span), step.span),
+                t.SRequire(t.Binop(Op.EQ, pc_var, t.Lit(idx, INT), BOOL, step.span), step.span),
                 *threads.rcu_guard(th, me),
             ]
             # the pc stays at the step while its body runs (`at(self, step)` holds there);
@@ -177,7 +178,7 @@ def domain_of(x: t.TExpr, typ: Type) -> t.TExpr | None:
         lo, hi = t.Lit(0, INT), t.Lit(len(typ.members), INT)
     else:
         return None
-    return t.Binop("and", t.Binop("le", lo, x, BOOL), t.Binop("lt", x, hi, BOOL), BOOL)
+    return t.Binop(Op.AND, t.Binop(Op.LE, lo, x, BOOL), t.Binop(Op.LT, x, hi, BOOL), BOOL)
 
 
 # ---------------------------------------------------------------- lifecycles
@@ -192,12 +193,8 @@ def _add_lifecycle_checks(tr: Transition, blocks: tuple[TransitionsInfo, ...], t
 
 
 def _writes_var(body: tuple[t.TStmt, ...], var: str) -> bool:
-    for s in body:
-        if isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var and not getattr(s, "local", False):
-            return True
-        if isinstance(s, t.SIf) and (_writes_var(s.then, var) or _writes_var(s.else_, var)):
-            return True
-    return False
+    return any(isinstance(s, (t.SAssign, t.SStore, t.SFill, t.SHavoc)) and s.var == var and not getattr(s, "local", False)
+               for s in t.walk_stmts(body))
 
 
 def _edge_check(b: TransitionsInfo, var_type: Type, writer: str) -> t.TExpr:
@@ -208,18 +205,18 @@ def _edge_check(b: TransitionsInfo, var_type: Type, writer: str) -> t.TExpr:
     def ok(old: t.TExpr, new: t.TExpr) -> t.TExpr:
         result: t.TExpr = t.Lit(False, BOOL)
         for src, dst in allowed:
-            pair = t.Binop("and", t.Binop("eq", old, t.Lit(src, vt), BOOL), t.Binop("eq", new, t.Lit(dst, vt), BOOL), BOOL)
-            result = pair if isinstance(result, t.Lit) else t.Binop("or", result, pair, BOOL)
+            pair = t.Binop(Op.AND, t.Binop(Op.EQ, old, t.Lit(src, vt), BOOL), t.Binop(Op.EQ, new, t.Lit(dst, vt), BOOL), BOOL)
+            result = pair if isinstance(result, t.Lit) else t.Binop(Op.OR, result, pair, BOOL)
         return result
 
     if isinstance(var_type, MapT):
         key = t.Bound(f"key#{b.var}", var_type.key)
         old = t.Read(t.Old(b.var, var_type), key, vt)
         new = t.Read(t.Var(b.var, var_type), key, vt)
-        body = t.Binop("implies", t.Binop("ne", old, new, BOOL), ok(old, new), BOOL)
+        body = t.Binop(Op.IMPLIES, t.Binop(Op.NE, old, new, BOOL), ok(old, new), BOOL)
         return t.Quant("forall", key.name, var_type.key, body, BOOL)
     old_s, new_s = t.Old(b.var, var_type), t.Var(b.var, var_type)
-    return t.Binop("implies", t.Binop("ne", old_s, new_s, BOOL), ok(old_s, new_s), BOOL)
+    return t.Binop(Op.IMPLIES, t.Binop(Op.NE, old_s, new_s, BOOL), ok(old_s, new_s), BOOL)
 
 
 # ---------------------------------------------------------------- implicit checks
@@ -228,29 +225,30 @@ def _edge_check(b: TransitionsInfo, var_type: Type, writer: str) -> t.TExpr:
 def definedness(e: t.TExpr) -> t.TExpr | None:
     """D(e): the condition under which evaluating `e` divides by no zero (None = always)."""
     match e:
-        case t.Lit() | t.Var() | t.Old() | t.Const() | t.Param() | t.Local() | t.Bound():
-            return None
-        case t.Read(map=m, index=i):
-            return _conj(definedness(m), definedness(i))
-        case t.Unop(arg=a):
-            return definedness(a)
         case t.Binop(op=op, left=a, right=b):
-            da, db = definedness(a), definedness(b)
-            if op in ("and", "implies"):
-                return _conj(da, _guarded(a, db))
-            if op == "or":
-                return _conj(da, _guarded(t.Unop("not", a, BOOL), db))
-            d = _conj(da, db)
-            if op in ("div", "mod") and not (isinstance(b, t.Lit) and int(b.value) != 0):
-                zero = t.Lit(0, b.type if isinstance(b.type, BvT) else INT)
-                d = _conj(d, t.Binop("ne", b, zero, BOOL, e.span))
-            return d
+            return _binop_definedness(e, ops.OPS[op], a, b)
         case t.Ite(cond=c, then=a, else_=b):
             dc, da, db = definedness(c), definedness(a), definedness(b)
-            return _conj(dc, _conj(_guarded(c, da), _guarded(t.Unop("not", c, BOOL), db)))
+            return _conj(dc, _conj(_guarded(c, da), _guarded(t.Unop(Op.NOT, c, BOOL), db)))
         case t.Quant(var=var, var_type=vt, body=body):
             db = definedness(body)
             return None if db is None else t.Quant("forall", var, vt, db, BOOL, e.span)
+        case _:  # every sub-expression is evaluated
+            d: t.TExpr | None = None
+            for kid in t.children(e):
+                d = _conj(d, definedness(kid))
+            return d
+
+
+def _binop_definedness(e: t.Binop, info: ops.OpInfo, a: t.TExpr, b: t.TExpr) -> t.TExpr | None:
+    da, db = definedness(a), definedness(b)
+    if info.lazy is not None:  # `b` is evaluated only when `a` has the value `lazy`
+        return _conj(da, _guarded(a if info.lazy else t.Unop(Op.NOT, a, BOOL), db))
+    d = _conj(da, db)
+    if info.divides and not (isinstance(b, t.Lit) and int(b.value) != 0):
+        zero = t.Lit(0, b.type if isinstance(b.type, BvT) else INT)
+        d = _conj(d, t.Binop(Op.NE, b, zero, BOOL, e.span))
+    return d
 
 
 def _conj(a: t.TExpr | None, b: t.TExpr | None) -> t.TExpr | None:
@@ -258,36 +256,18 @@ def _conj(a: t.TExpr | None, b: t.TExpr | None) -> t.TExpr | None:
         return b
     if b is None:
         return a
-    return t.Binop("and", a, b, BOOL)
+    return t.Binop(Op.AND, a, b, BOOL)
 
 
 def _guarded(c: t.TExpr, d: t.TExpr | None) -> t.TExpr | None:
-    return None if d is None else t.Binop("implies", c, d, BOOL)
-
-
-def _stmt_exprs(s: t.TStmt) -> list[t.TExpr]:
-    match s:
-        case t.SAssign(value=x) | t.SLet(value=x):
-            return [x]
-        case t.SStore(index=i, value=x):
-            return [i, x]
-        case t.SFill(lo=lo, hi=hi, value=x):
-            return [lo, hi, x]
-        case t.SHavoc(index=i, lo=lo, hi=hi):
-            return [x for x in (i, lo, hi) if x is not None]
-        case t.SIf(cond=c) | t.SRequire(cond=c) | t.SAssert(cond=c):
-            return [c]
-        case t.SGoto() | t.SDone() | t.SLock() | t.STry() | t.SRcu():
-            return []
-        case t.SBugOn(cond=c):
-            return [c]
+    return None if d is None else t.Binop(Op.IMPLIES, c, d, BOOL)
 
 
 def _implicit(body: tuple[t.TStmt, ...], where: str, types: dict[str, Type]) -> tuple[t.TStmt, ...]:
     out: list[t.TStmt] = []
     for s in body:
         d: t.TExpr | None = None
-        for x in _stmt_exprs(s):
+        for x in t.stmt_exprs(s):
             d = _conj(d, definedness(x))
         if d is not None:
             out.append(t.SAssert(DIV0, d, s.span))
@@ -316,7 +296,7 @@ def _range_check(s: t.TStmt, types: dict[str, Type]) -> t.TExpr | None:
         case t.SFill(lo=lo, hi=hi, value=x):
             ok = domain_of(x, elem)
             assert ok is not None
-            return t.Binop("implies", t.Binop("lt", lo, hi, BOOL), ok, BOOL)
+            return t.Binop(Op.IMPLIES, t.Binop(Op.LT, lo, hi, BOOL), ok, BOOL)
     return None
 
 
@@ -324,12 +304,9 @@ def _range_check(s: t.TStmt, types: dict[str, Type]) -> t.TExpr | None:
 
 
 def _assert_names(body: tuple[t.TStmt, ...], out: dict[str, t.SAssert]) -> None:
-    for s in body:
+    for s in t.walk_stmts(body):
         if isinstance(s, t.SAssert):
             out.setdefault(s.prop, s)
-        elif isinstance(s, t.SIf):
-            _assert_names(s.then, out)
-            _assert_names(s.else_, out)
 
 
 def _properties(cs: CheckedSpec, transitions: list[Transition], init: tuple[t.TStmt, ...]) -> tuple[Property, ...]:
@@ -376,11 +353,11 @@ def _restrict(sys: System, cs: CheckedSpec, name: str) -> System:
         moves: t.TExpr | None = None
         for src in range(n + 1):
             for dst, matched in _moves(items, src, tr):
-                cond = t.Binop("and", t.Binop("eq", t.Var(pos, INT), t.Lit(src, INT), BOOL),
-                               t.Binop("eq", t.Local("scenario.next", INT), t.Lit(dst, INT), BOOL), BOOL)
+                cond = t.Binop(Op.AND, t.Binop(Op.EQ, t.Var(pos, INT), t.Lit(src, INT), BOOL),
+                               t.Binop(Op.EQ, t.Local("scenario.next", INT), t.Lit(dst, INT), BOOL), BOOL)
                 if matched is not None:
-                    cond = t.Binop("and", cond, matched, BOOL)
-                moves = cond if moves is None else t.Binop("or", moves, cond, BOOL)
+                    cond = t.Binop(Op.AND, cond, matched, BOOL)
+                moves = cond if moves is None else t.Binop(Op.OR, moves, cond, BOOL)
         guard: list[t.TStmt] = [
             t.SHavoc(pos, None, INT, t.Lit(0, INT), t.Lit(n + 1, INT), "scenario.next", decl.span),
         ]
@@ -447,8 +424,8 @@ def _args_match(args: tuple[ast.Expr | None, ...] | None, tr: Transition) -> t.T
         if arg is None:
             continue
         value = _const_arg(arg)
-        eq = t.Binop("eq", t.Param(pname, ptype), t.Lit(value, ptype), BOOL)
-        cond = eq if cond is None else t.Binop("and", cond, eq, BOOL)
+        eq = t.Binop(Op.EQ, t.Param(pname, ptype), t.Lit(value, ptype), BOOL)
+        cond = eq if cond is None else t.Binop(Op.AND, cond, eq, BOOL)
     return True if cond is None else cond
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from zcheck.spec import typed as t
 from zcheck.spec.checked import CheckedSpec, LockInfo, ProcessInfo
+from zcheck.spec.ops import Op
 from zcheck.spec.threads import ENV, NONE, read_counter
 from zcheck.spec.types import BOOL, INT, EnumT, MapT, RangeT, Type
 from zcheck.system.ir import StateVar
@@ -52,7 +53,7 @@ class Threads:
         owners = cs.owners or EnumT("owner", (NONE, ENV))
         th = Threads(owners, {lk.name: lk for lk in cs.locks}, lockdep=bool(cs.processes and cs.locks))
         for p in cs.processes:
-            ops = {s.op for st in p.steps for s in walk(st.body) if isinstance(s, t.SRcu)}
+            ops = {s.op for st in p.steps for s in t.walk_stmts(st.body) if isinstance(s, t.SRcu)}
             names = [f"{p.name}[{i}]" for i in range(p.count)]
             if "rcu_read_lock" in ops or "rcu_read_unlock" in ops:
                 th.rcu_readers += names
@@ -102,15 +103,6 @@ def gp_var(waiter: str, reader: str) -> str:
     return f"{waiter}.gp[{reader}]"
 
 
-def walk(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
-    out: list[t.TStmt] = []
-    for s in body:
-        out.append(s)
-        if isinstance(s, t.SIf):
-            out += walk(s.then) + walk(s.else_)
-    return out
-
-
 # ---------------------------------------------------------------- ending the step
 
 
@@ -139,7 +131,7 @@ def close(body: tuple[t.TStmt, ...], ends: Ends, th: Threads, me: str) -> tuple[
                 out += _jump(ends, "next", s)
                 return tuple(out)
             case t.SBugOn(prop=prop, cond=c):
-                out.append(t.SAssert(prop, t.Unop("not", c, BOOL, c.span), s.span))
+                out.append(t.SAssert(prop, t.Unop(Op.NOT, c, BOOL, c.span), s.span))
                 out.append(t.SIf(c, tuple(_jump(ends, "crashed", s)), close(rest, ends, th, me), s.span))
                 return tuple(out)
             case t.SIf(then=a, else_=b) if _may_end(a) or _may_end(b):
@@ -158,11 +150,11 @@ def _jump(ends: Ends, label: str, s: t.TStmt) -> list[t.TStmt]:
 
 def _may_end(body: tuple[t.TStmt, ...]) -> bool:
     return any(isinstance(s, (t.SGoto, t.SDone, t.SBugOn)) or (isinstance(s, t.SRcu) and s.op == "synchronize_rcu")
-               for s in walk(body))
+               for s in t.walk_stmts(body))
 
 
 def _in_rcu(inst: str) -> t.TExpr:
-    return t.Binop("gt", t.Var(f"{inst}.rcu", INT), t.Lit(0, INT), BOOL)
+    return t.Binop(Op.GT, t.Var(f"{inst}.rcu", INT), t.Lit(0, INT), BOOL)
 
 
 # ---------------------------------------------------------------- locks and RCU read sections
@@ -201,11 +193,11 @@ def _set(info: LockInfo, var: str, index: t.TExpr | None, value: t.TExpr, span: 
 
 
 def _eq(a: t.TExpr, b: t.TExpr) -> t.TExpr:
-    return t.Binop("eq", a, b, BOOL)
+    return t.Binop(Op.EQ, a, b, BOOL)
 
 
 def _and(a: t.TExpr, b: t.TExpr) -> t.TExpr:
-    return t.Binop("and", a, b, BOOL)
+    return t.Binop(Op.AND, a, b, BOOL)
 
 
 def _readers_zero(info: LockInfo, index: t.TExpr | None) -> t.TExpr:
@@ -220,7 +212,7 @@ def _index_check(info: LockInfo, index: t.TExpr | None, where: str, span: t.Span
     if info.count is None or isinstance(index, t.Lit):
         return []
     assert index is not None
-    ok = _and(t.Binop("le", t.Lit(0, INT), index, BOOL), t.Binop("lt", index, t.Lit(info.count, INT), BOOL))
+    ok = _and(t.Binop(Op.LE, t.Lit(0, INT), index, BOOL), t.Binop(Op.LT, index, t.Lit(info.count, INT), BOOL))
     return [t.SAssert(f"{where}.range@{span.line}", ok, span)]
 
 
@@ -248,7 +240,7 @@ def _lock(s: t.SLock, th: Threads, me: str, where: str) -> list[t.TStmt]:
             out.append(_count(info, me, idx, +1, sp))
         case "up_read":
             count = _cell(info, read_counter(info.name, me), INT, idx) if me in info.readers else t.Lit(0, INT)
-            out.append(t.SAssert(f"lock({info.name})", t.Binop("gt", count, t.Lit(0, INT), BOOL), sp))
+            out.append(t.SAssert(f"lock({info.name})", t.Binop(Op.GT, count, t.Lit(0, INT), BOOL), sp))
             if me in info.readers:
                 out.append(_count(info, me, idx, -1, sp))
         case _:
@@ -260,9 +252,9 @@ def _count(info: LockInfo, me: str, idx: t.TExpr | None, delta: int, sp: object)
     var = read_counter(info.name, me)
     cur = _cell(info, var, INT, idx)
     if delta > 0:
-        value: t.TExpr = t.Binop("add", cur, t.Lit(1, INT), INT)
+        value: t.TExpr = t.Binop(Op.ADD, cur, t.Lit(1, INT), INT)
     else:
-        value = t.Ite(t.Binop("gt", cur, t.Lit(0, INT), BOOL), t.Binop("sub", cur, t.Lit(1, INT), INT), cur, INT)
+        value = t.Ite(t.Binop(Op.GT, cur, t.Lit(0, INT), BOOL), t.Binop(Op.SUB, cur, t.Lit(1, INT), INT), cur, INT)
     return _set(info, var, idx, value, sp)
 
 
@@ -283,10 +275,10 @@ def _try(s: t.STry, th: Threads, me: str, where: str) -> list[t.TStmt]:
 def _rcu(op: str, th: Threads, me: str, s: t.SRcu) -> list[t.TStmt]:
     depth = t.Var(f"{me}.rcu", INT)
     if op == "rcu_read_lock":
-        return [t.SAssign(depth.name, t.Binop("add", depth, t.Lit(1, INT), INT), s.span)]
+        return [t.SAssign(depth.name, t.Binop(Op.ADD, depth, t.Lit(1, INT), INT), s.span)]
     assert op == "rcu_read_unlock"
-    positive = t.Binop("gt", depth, t.Lit(0, INT), BOOL)
-    lower = t.Ite(positive, t.Binop("sub", depth, t.Lit(1, INT), INT), depth, INT)
+    positive = t.Binop(Op.GT, depth, t.Lit(0, INT), BOOL)
+    lower = t.Ite(positive, t.Binop(Op.SUB, depth, t.Lit(1, INT), INT), depth, INT)
     clear = tuple(t.SAssign(gp_var(w, me), t.Lit(False, BOOL), s.span) for w in th.rcu_waiters if w != me)
     out: list[t.TStmt] = [t.SAssert(RCU_PROP, positive, s.span), t.SAssign(depth.name, lower, s.span)]
     if clear:
@@ -302,7 +294,7 @@ def rcu_guard(th: Threads, me: str) -> list[t.TStmt]:
     for r in th.rcu_readers:
         if r != me:
             flag = t.Var(gp_var(me, r), BOOL)
-            out.append(t.SRequire(t.Unop("not", flag, BOOL), wait=t.LockWait(gp_var(me, r), None, "gp")))
+            out.append(t.SRequire(t.Unop(Op.NOT, flag, BOOL), wait=t.LockWait(gp_var(me, r), None, "gp")))
     return out
 
 
@@ -315,14 +307,14 @@ def holds(th: Threads, info: LockInfo, me: str) -> t.TExpr:
     if info.count is None:
         cell: t.TExpr = _eq(t.Var(info.name, th.owners), own)
         if me in info.readers:
-            cell = t.Binop("or", cell, t.Binop("gt", t.Var(read_counter(info.name, me), INT), t.Lit(0, INT), BOOL), BOOL)
+            cell = t.Binop(Op.OR, cell, t.Binop(Op.GT, t.Var(read_counter(info.name, me), INT), t.Lit(0, INT), BOOL), BOOL)
         return cell
     k = t.Bound(f"k#{info.name}", RangeT(0, info.count))
     cell = _eq(t.Read(t.Var(info.name, MapT(INT, th.owners)), k, th.owners), own)
     if me in info.readers:
         reads = t.Read(t.Var(read_counter(info.name, me), MapT(INT, INT)), k, INT)
-        cell = t.Binop("or", cell, t.Binop("gt", reads, t.Lit(0, INT), BOOL), BOOL)
-    bounds = _and(t.Binop("le", t.Lit(0, INT), k, BOOL), t.Binop("lt", k, t.Lit(info.count, INT), BOOL))
+        cell = t.Binop(Op.OR, cell, t.Binop(Op.GT, reads, t.Lit(0, INT), BOOL), BOOL)
+    bounds = _and(t.Binop(Op.LE, t.Lit(0, INT), k, BOOL), t.Binop(Op.LT, k, t.Lit(info.count, INT), BOOL))
     return t.Quant("exists", k.name, k.type, _and(bounds, cell), BOOL)
 
 
@@ -346,10 +338,10 @@ def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: obje
         dep[(x, y)] = t.Local(f"dep#{x}>{y}@{tag}", BOOL)
         out.append(t.SLet(dep[(x, y)].name, t.Var(dep_var(x, y), BOOL), span))  # type: ignore[arg-type,attr-defined]
     if not nested:
-        out.append(t.SAssert(LOCKDEP, t.Unop("not", held[b], BOOL), span))  # type: ignore[arg-type]
+        out.append(t.SAssert(LOCKDEP, t.Unop(Op.NOT, held[b], BOOL), span))  # type: ignore[arg-type]
     for a in th.classes():
         if a != b:
-            out.append(t.SAssert(LOCKDEP, t.Unop("not", _and(held[a], dep[(b, a)]), BOOL), span))  # type: ignore[arg-type]
+            out.append(t.SAssert(LOCKDEP, t.Unop(Op.NOT, _and(held[a], dep[(b, a)]), BOOL), span))  # type: ignore[arg-type]
     for x, y in th.lockdep_pairs():
         # x before y is recorded when `me` holds some a reachable from x (or x itself) and
         # y is b or reachable from b: the closure of the new edges a -> b
@@ -361,10 +353,10 @@ def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: obje
             term = parts[0]
             for p in parts[1:]:
                 term = _and(term, p)
-            grow = term if grow is None else t.Binop("or", grow, term, BOOL)
+            grow = term if grow is None else t.Binop(Op.OR, grow, term, BOOL)
         if grow is not None:
             cur = t.Var(dep_var(x, y), BOOL)
-            out.append(t.SAssign(cur.name, t.Binop("or", cur, grow, BOOL), span))  # type: ignore[arg-type]
+            out.append(t.SAssign(cur.name, t.Binop(Op.OR, cur, grow, BOOL), span))  # type: ignore[arg-type]
     return out
 
 
