@@ -232,7 +232,8 @@ def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: t
         if len(cycles) > MAX_CYCLES:
             return Property(DEADLOCK, "implicit", None, span,  # type: ignore[arg-type]
                             f"more than {MAX_CYCLES} possible wait-for cycles")
-    cycles.sort(key=lambda c: (len(c), [instances.index(x) for x in c]))
+    order = {x: i for i, x in enumerate(instances)}
+    cycles = sorted((canonical_cycle(c, order) for c in cycles), key=lambda c: (len(c), [order[x] for x in c]))
     bad = _or([_and([_or(edges[(c[i], c[(i + 1) % len(c)])]) for i in range(len(c))]) for c in cycles])
     return Property(DEADLOCK, "implicit", _not(bad), span,  # type: ignore[arg-type]
                     "no set of instances waits for locks held by each other in a cycle")
@@ -325,14 +326,25 @@ def waits_in(system: "System", state: dict, rigid: dict) -> list[tuple[str, str,
     return out
 
 
+def canonical_cycle(c: list[str], order: dict[str, int]) -> list[str]:
+    """The cycle rotated to start at its first node in `order`: networkx yields each
+    cycle from a node that depends on set iteration order, i.e. on PYTHONHASHSEED."""
+    i = min(range(len(c)), key=lambda j: order[c[j]])
+    return c[i:] + c[:i]
+
+
 def cycle_text(rows: list[tuple[str, str, str]]) -> str:
     """The first wait-for cycle among `rows`, as `a waits for L held by b; ...`."""
     import networkx as nx
 
     g = nx.DiGraph()
+    order: dict[str, int] = {}
     for a, what, b in rows:
         g.add_edge(a, b, what=what)
-    for c in sorted(nx.simple_cycles(g), key=len):
+        order.setdefault(a, len(order))
+        order.setdefault(b, len(order))
+    cycles = (canonical_cycle(c, order) for c in nx.simple_cycles(g))
+    for c in sorted(cycles, key=lambda c: (len(c), [order[x] for x in c])):
         parts = [f"{c[i]} waits for {g.edges[c[i], c[(i + 1) % len(c)]]['what']} held by {c[(i + 1) % len(c)]}"
                  for i in range(len(c))]
         return "; ".join(parts)
