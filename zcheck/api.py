@@ -168,11 +168,11 @@ class Board:
             first, self._taken = not self._taken, True
         return first
 
-    def partial(self, props: list[Property]) -> tuple[PropertyResult, ...]:
-        """What is known now; the rest UNKNOWN (timeout), with the depth BMC reached."""
+    def partial(self, props: list[Property], why: str = "timeout") -> tuple[PropertyResult, ...]:
+        """What is known now; the rest UNKNOWN (`why`), with the depth BMC reached."""
         with self._lock:
             posted = dict(self._posted)
-        return tuple(posted.get(p.name) or self._make(p, Unknown(p, -1, "timeout"), None) for p in props)
+        return tuple(posted.get(p.name) or self._make(p, Unknown(p, -1, why), None) for p in props)
 
     def kill(self) -> None:
         """Kill the PDR processes (from the watchdog; the engines' thread may be using them)."""

@@ -26,6 +26,11 @@ EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def run(args: argparse.Namespace, defines: dict[str, str]) -> int:
+    with interruptible_solvers():  # before the first Z3 context exists: see interrupt.py
+        return _dispatch(args, defines)
+
+
+def _dispatch(args: argparse.Namespace, defines: dict[str, str]) -> int:
     match args.command:
         case "verify":
             return verify(args, defines)
@@ -107,8 +112,11 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
                for name, why in system.notes if not args.property], system)
         if args.edges:
             _warn(_untaken(system, args.depth, _engine_timeout(args)), system)
-        with interruptible_solvers():
+        try:
             run: api.Run | z3.Z3Exception = _run_verify(system, props, args, defines, board)
+        except KeyboardInterrupt:  # outside the engines' own handling: what was posted so far
+            run = api.Run(system, board.partial(props, "interrupted"), args.depth, api.ENGINE_NAMES[args.engine],
+                          args.seed)
     except z3.Z3Exception as exc:
         if args.memory_limit is None:
             raise

@@ -21,7 +21,9 @@ import z3
 
 @contextlib.contextmanager
 def interruptible_solvers() -> Iterator[None]:
-    """While active, SIGINT interrupts the running Z3 query (main thread only)."""
+    """While active, SIGINT interrupts the running Z3 query (main thread only). Enter it
+    before Z3's main context is created: a context takes the `ctrl_c` option when it is
+    made, and one made earlier keeps Z3's own handler."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
