@@ -271,7 +271,7 @@ class Portfolio:
     def _induct(self, p: Property, props: list[Property], lemmas: list[Property], base_depth: int,
                 top: int, low: int) -> None:
         budget = self.opts.budgets.kind_query if self.opts.engine is Engine.KIND else self.opts.budgets.induction_query
-        assumed = tuple(q for q in props if isinstance(self.raw.get(q.name), Proved) and q.kind == "invariant")
+        assumed = tuple(q for q in props if isinstance(self.raw.get(q.name), Proved) and q.kind in ("invariant", "lemma"))
         r = prove(self.system, p, lemmas, base_depth, top, self.deadline.at, budget, min_k=low, assumed=assumed)
         span = f"k = {low}" if top == low else f"k = {low}..{top}"
         match r:
