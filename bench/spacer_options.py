@@ -43,6 +43,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -159,12 +160,14 @@ def _expected(case: Case, name: str) -> bool:
 
 
 def child(case: Case, configs: list[str], budget: int, pollute: bool = False, known: str | None = None) -> None:
-    """Print one JSON line per (property, configuration) of `case`. `known`: a file of
-    cells already measured, by query hash and configuration, copied instead of solved."""
+    """Print one JSON line per (property, configuration) of `case`. `known`: a file with
+    the cells already measured, by query hash and configuration (copied instead of
+    solved), and by "property configuration" (skipped)."""
     from zcheck import api
     from zcheck.checker import pdr
 
     cache = json.loads(Path(known).read_text()) if known else {}
+    skip = set(cache.pop("skip", []))
 
     system = api.build(case.path, dict(case.defines), case.scenario, text=case.text)
     if pollute:  # solve something else in the main context first (see `determinism`)
@@ -174,9 +177,11 @@ def child(case: Case, configs: list[str], budget: int, pollute: bool = False, kn
             continue
         qh = _query_hash(system, prop)
         for name in configs:
+            if f"{prop.name} {name}" in skip:
+                continue
             old = cache.get(f"{qh} {name}")
             if old is not None:
-                print(json.dumps({**old, "case": case.label, "group": case.group, "prop": prop.name,
+                print(json.dumps({**old, "budget": budget, "case": case.label, "group": case.group, "prop": prop.name,
                                   "expected": _expected(case, prop.name), "reused": True}), flush=True)
                 continue
             plan = ((pdr.SpacerConfig(name, config_options(name)), 1.0),)
@@ -185,10 +190,11 @@ def child(case: Case, configs: list[str], budget: int, pollute: bool = False, kn
                 a = pdr.run_pdr(system, prop, budget, wall_clock=WALL_CAP, plan=plan)
                 status, used, reason = a.status.value, a.rlimit, (a.stages[-1].reason if a.stages else "")
                 cert = a.proof.certificate[0] if a.proof is not None else ""
+                checked = a.recheck_rlimit
             except Exception as exc:  # noqa: BLE001 - recorded, not hidden
-                status, used, reason, cert = "error", 0, f"{type(exc).__name__}: {exc}"[:200], ""
+                status, used, reason, cert, checked = "error", 0, f"{type(exc).__name__}: {exc}"[:200], "", 0
             row = {"case": case.label, "group": case.group, "prop": prop.name, "config": name, "budget": budget,
-                   "status": status, "rlimit": used, "seconds": round(time.perf_counter() - t0, 3),
+                   "status": status, "rlimit": used, "recheck_rlimit": checked, "seconds": round(time.perf_counter() - t0, 3),
                    "reason": reason[:120], "cert": hashlib.sha1(cert.encode()).hexdigest()[:12] if cert else "",
                    "query": qh, "expected": _expected(case, prop.name)}
             print(json.dumps(row), flush=True)
@@ -204,42 +210,69 @@ def load(path: Path = DATA) -> list[dict]:
 
 
 def _spawn(case: Case, configs: list[str], budget: int, env: dict[str, str] | None = None,
-           pollute: bool = False, known: str | None = None) -> list[dict]:
+           pollute: bool = False, known: str | None = None, sink=None) -> list[dict]:  # type: ignore[no-untyped-def]
     arg = json.dumps({"case": asdict(case), "configs": configs, "budget": budget, "pollute": pollute,
                       "known": known})
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    p = subprocess.run([sys.executable, __file__, "child", arg], capture_output=True, text=True, env=env,
-                       cwd=ROOT, timeout=WALL_CAP * 20 * max(1, len(configs)))
-    rows = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    rows = []
+    with subprocess.Popen([sys.executable, __file__, "child", arg], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env, cwd=ROOT) as p:
+        assert p.stdout is not None and p.stderr is not None
+        for line in p.stdout:
+            if line.startswith("{"):
+                rows.append(json.loads(line))
+                if sink is not None:
+                    sink(rows[-1])
+        err = p.stderr.read()
     if p.returncode != 0:
-        print(f"{case.label}: child exited {p.returncode}: {p.stderr.strip()[-300:]}", file=sys.stderr)
+        print(f"{case.label}: child exited {p.returncode}: {err.strip()[-300:]}", file=sys.stderr)
     return rows
 
 
+def effective(row: dict, budget: int) -> dict | None:
+    """`row` as it would be with `budget`: a cell measured with a larger budget is cut
+    at `budget` (exact: a budget only decides where Spacer stops, not what it does
+    before; see `determinism`), and one that ended on its own below `budget` stands.
+    None: measured with a smaller budget, which ran out."""
+    if row["budget"] >= budget:
+        if row["status"] == "proved" and row["rlimit"] <= budget:
+            return row
+        if row["rlimit"] <= budget and row["status"] != "budget":
+            return row
+        return {**row, "status": "budget", "rlimit": budget, "cert": "", "reason": "(cut from a larger budget)",
+                "seconds": round(row["seconds"] * budget / max(1, row["rlimit"]), 3)}  # wall time pro rata
+    return row if row["status"] != "budget" else None
+
+
 def run(configs: list[str], budget: int, jobs: int, only: str | None) -> None:
-    done = {(r["case"], r["prop"], r["config"], r["budget"]) for r in load()}
     cases = [c for c in all_cases() if only is None or only in c.label]
     DATA.parent.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+
+    def sink(row: dict) -> None:
+        with lock, DATA.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
 
     def one(case: Case) -> None:
-        todo = [n for n in configs if not any(k[0] == case.label and k[2] == n and k[3] == budget for k in done)]
-        if not todo:
-            return
+        with lock:
+            rows = load()
+        have = {f"{r['prop']} {r['config']}" for r in rows if r["case"] == case.label
+                and effective(r, budget) is not None}
+        known = {f"{r['query']} {r['config']}": r for r in rows if effective(r, budget) is not None
+                 and not r.get("reused")}
+        known = {k: effective(r, budget) for k, r in known.items()}
+        todo = configs
         t0 = time.monotonic()
-        known = {f"{r['query']} {r['config']}": r for r in load() if r["budget"] == budget and not r.get("reused")}
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-            json.dump(known, fh)
+            json.dump({**known, "skip": sorted(have)}, fh)
         try:
-            rows = _spawn(case, todo, budget, known=fh.name)
+            got = _spawn(case, todo, budget, known=fh.name, sink=sink)
         finally:
             os.unlink(fh.name)
-        with DATA.open("a") as fh:
-            for r in rows:
-                fh.write(json.dumps(r) + "\n")
-        proved = sum(r["status"] == "proved" for r in rows)
-        done.update((r["case"], r["prop"], r["config"], r["budget"]) for r in rows)
-        print(f"{case.label}: {len(rows)} cells, {proved} proved, {time.monotonic() - t0:.0f} s", file=sys.stderr,
-              flush=True)
+        if got:
+            proved = sum(r["status"] == "proved" for r in got)
+            print(f"{case.label}: {len(got)} cells, {proved} proved, {time.monotonic() - t0:.0f} s", file=sys.stderr,
+                  flush=True)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, cases))
@@ -253,11 +286,12 @@ def _m(units: int) -> str:
 
 
 def cells(rows: list[dict], budget: int) -> dict[tuple[str, str], dict[str, dict]]:
-    """(case, property) -> configuration -> cell, for one budget."""
+    """(case, property) -> configuration -> cell, as it is with `budget`."""
     out: dict[tuple[str, str], dict[str, dict]] = {}
     for r in rows:
-        if r["budget"] == budget:
-            out.setdefault((r["case"], r["prop"]), {})[r["config"]] = r
+        e = effective(r, budget)
+        if e is not None:
+            out.setdefault((r["case"], r["prop"]), {})[r["config"]] = e
     return out
 
 
