@@ -252,10 +252,11 @@ def run_pdr(system: System, prop: Property, rlimit: int | None = None, *, wall_c
         if stage.status is PdrStatus.PROVED:
             assert body is not None
             wall = None if deadline is None else int(max(0.001, deadline - time.monotonic()) * 1000)
-            ok, why, checked = recheck_why(system, prop, body, wall)
-            if not ok:
-                failed = PdrStatus.WALL_CLOCK if _unknown_status(why) is PdrStatus.WALL_CLOCK else PdrStatus.RECHECK_FAILED
-                stages[-1] = Stage(config.name, failed, stage.rlimit, why)
+            check = recheck_why(system, prop, body, wall)
+            checked = check.rlimit
+            if not check.ok:
+                failed = PdrStatus.WALL_CLOCK if check.wall_clock else PdrStatus.RECHECK_FAILED
+                stages[-1] = Stage(config.name, failed, stage.rlimit, check.why)
                 return PdrAttempt(prop, failed, used, budget, tuple(stages), None, checked)
             proof = Proved(prop, "pdr", pdr_detail(len(system.vars), whole), (readable(system, body),), (), ())
             return PdrAttempt(prop, PdrStatus.PROVED, used, budget, tuple(stages), proof, checked)
@@ -283,7 +284,8 @@ def _spacer(cl: Clauses, config: SpacerConfig, rlimit: int, wall: float | None) 
         return Stage(config.name, PdrStatus.REACHABLE, used), None
     if answer == z3.unknown:
         reason = s.reason_unknown()
-        return Stage(config.name, _unknown_status(reason), used, reason.split("\n", 1)[0]), None
+        status = _unknown_status(reason, used, rlimit, wall is not None)
+        return Stage(config.name, status, used, reason.split("\n", 1)[0]), None
     body = _interpretation(s.model(), cl.inv.translate(ctx))
     if body is None:
         return Stage(config.name, PdrStatus.UNKNOWN, used, "no interpretation of Inv in the model"), None
@@ -313,13 +315,15 @@ def _rlimit_count(s: z3.Solver) -> int:
     return int(st.get_key_value("rlimit count")) if "rlimit count" in st.keys() else 0
 
 
-def _unknown_status(reason: str) -> PdrStatus:
-    if "resource limit" in reason:
-        return PdrStatus.BUDGET
-    if "timeout" in reason or "canceled" in reason:
-        return PdrStatus.WALL_CLOCK
+def _unknown_status(reason: str, used: int, rlimit: int, wall: bool) -> PdrStatus:
+    """Why Z3 answered unknown. The rlimit decides first: an exhausted budget is reported
+    as "max. resource limit exceeded" or, inside Spacer's push, as "push canceled"."""
     if "quantifier in a recursive rule" in reason:
         return PdrStatus.UNSUPPORTED
+    if (rlimit and used >= rlimit) or "resource limit" in reason:
+        return PdrStatus.BUDGET
+    if wall and ("timeout" in reason or "canceled" in reason):
+        return PdrStatus.WALL_CLOCK
     return PdrStatus.UNKNOWN
 
 
@@ -349,12 +353,20 @@ def recheck(system: System, prop: Property, body: z3.ExprRef, timeout_ms: int | 
             rlimit: int = RECHECK_RLIMIT) -> bool:
     """Fresh solvers: the invariant holds initially, every step preserves it, and it
     excludes every bad state of the property."""
-    return recheck_why(system, prop, body, timeout_ms, rlimit)[0]
+    return recheck_why(system, prop, body, timeout_ms, rlimit).ok
+
+
+@dataclass(frozen=True)
+class Recheck:
+    ok: bool
+    why: str  # the obligation that failed and how ("" if none)
+    rlimit: int  # units used by all obligations checked
+    wall_clock: bool = False  # stopped by the wall-clock safety net (not a verdict)
 
 
 def recheck_why(system: System, prop: Property, body: z3.ExprRef, timeout_ms: int | None = None,
-                rlimit: int = RECHECK_RLIMIT) -> tuple[bool, str, int]:
-    """`recheck`, which obligation failed ("" if none) and the rlimit units used. Each
+                rlimit: int = RECHECK_RLIMIT) -> Recheck:
+    """`recheck`, which obligation failed and the rlimit units used. Each
     obligation is solved in a fresh Z3 context within `rlimit` units (`timeout_ms`, if
     given, is a wall-clock safety net), so the verdict does not depend on the machine
     or on what ran before. (A fixed 60 s wall clock here failed the re-check of a
@@ -382,11 +394,14 @@ def recheck_why(system: System, prop: Property, body: z3.ExprRef, timeout_ms: in
         s.set("rlimit", rlimit)
         s.add(_isolated([ob], ctx))
         answer = s.check()
-        used += _rlimit_count(s)
+        units = _rlimit_count(s)
+        used += units
         if answer != z3.unsat:
             why = "a counterexample" if answer == z3.sat else s.reason_unknown().split("\n", 1)[0]
-            return False, f"{name}: {why}", used
-    return True, "", used
+            wall = answer == z3.unknown and _unknown_status(why, units, rlimit, timeout_ms is not None) \
+                is PdrStatus.WALL_CLOCK
+            return Recheck(False, f"{name}: {why}", used, wall)
+    return Recheck(True, "", used)
 
 
 def _in_ctx(x, ctx: z3.Context):  # type: ignore[no-untyped-def]
