@@ -2,7 +2,7 @@
 
 The child comes from a fork server (a process that never ran Z3: forking a process
 whose Z3 has started timer threads left children hanging on their first timeout), gets
-the `System` pickled, runs `prove_pdr` on each property in turn and streams one
+the `System` pickled, runs `run_pdr` on each property in turn and streams one
 `PdrOutcome` per property back through a pipe, so that what it proved before being
 stopped is kept. The parent runs BMC and k-induction meanwhile and
 collects the outcomes at the end; the child is killed when the time is up, which also
@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from zcheck.checker.pdr import prove_pdr
+from zcheck.checker.pdr import PdrStatus, run_pdr
 from zcheck.system.ir import Property, System
 
 
@@ -29,19 +29,21 @@ class PdrOutcome:
     certificate: str | None  # the re-checked invariant, or None (not proved)
     seconds: float
     detail: str  # how it was proved (`Proved.detail`); "" when not proved
-    reason: str = ""  # why not proved: "budget", "solver returned unknown", ... ("" when proved)
+    status: PdrStatus = PdrStatus.UNKNOWN  # how the attempt ended
+    why: str = ""  # PdrAttempt.explain(): one line for the output
 
 
 def attempt(system: System, p: Property, budget: int) -> PdrOutcome:
     """PDR on one property with `budget` Z3 resource units (deterministic)."""
     start = time.monotonic()
     try:
-        r = prove_pdr(system, p, None, rlimit=budget)
-    except Exception:  # noqa: BLE001 - a crash of the prover is "not proved"
-        r = None
-    if r is None:
-        return PdrOutcome(p.name, None, time.monotonic() - start, "", "not proved")
-    return PdrOutcome(p.name, r.certificate[0], time.monotonic() - start, r.detail)
+        a = run_pdr(system, p, budget)
+    except Exception as exc:  # noqa: BLE001 - a crash of the prover is "not proved", and said
+        return PdrOutcome(p.name, None, time.monotonic() - start, "", PdrStatus.UNKNOWN,
+                          f"PDR failed: {type(exc).__name__}")
+    proof = a.proof
+    return PdrOutcome(p.name, proof.certificate[0] if proof is not None else None, time.monotonic() - start,
+                      proof.detail if proof is not None else "", a.status, a.explain())
 
 
 def _child(conn, system: System, props: list[Property], budget: int) -> None:  # type: ignore[no-untyped-def]

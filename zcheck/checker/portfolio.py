@@ -35,6 +35,7 @@ from typing_extensions import assert_never
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
 from zcheck.checker.kind import Cti, GaveUp, prove
+from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
 from zcheck.checker.pdr_job import PdrJob, PdrOutcome
 from zcheck.checker.results import BUDGET_SPENT, Holds, Proved, Result, Unknown, Violated
 from zcheck.deadline import NO_DEADLINE, Deadline
@@ -72,6 +73,7 @@ class End(StrEnum):
     TIMEOUT = "timeout"  # the wall-clock --timeout
     NOT_RUN = "not run"  # the stage had nothing to try (e.g. BMC too shallow for k)
     STOPPED = "stopped"  # BMC: every property it checked was proved by another engine
+    REACHABLE = "bad state reachable"  # PDR: a violation exists (BMC shows it if within its depth)
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ class Budgets:
     shallow_query: int = 1_000_000  # per query of the shallow BMC before k = 1 (at depth <= 2, most take < 0.5 M)
     induction_query: int = 10_000_000  # per k-induction query in auto
     kind_query: int = 50_000_000  # per k-induction query with --engine kind
-    pdr_auto: int = 150_000_000  # per property, Spacer, in auto
-    pdr_only: int = 450_000_000  # per property with --engine pdr
+    pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (docs/adr/0002)
+    pdr_only: int = PDR_RLIMIT_PDR  # per property with --engine pdr
 
 
 SHALLOW = 2  # BMC depth run before k = 1 induction
@@ -366,7 +368,18 @@ def _bmc_run(r: Result) -> StageRun:
 def _pdr_run(o: PdrOutcome | None, budget: int) -> StageRun:
     if o is None:
         return StageRun(Stage.PDR, End.TIMEOUT)
-    if o.certificate is not None:
-        return StageRun(Stage.PDR, End.DECIDED)
-    end = _end_of(o.reason) if o.reason else End.UNKNOWN
-    return StageRun(Stage.PDR, end, _units(budget) if end is End.BUDGET else o.reason)
+    match o.status:
+        case PdrStatus.PROVED:
+            return StageRun(Stage.PDR, End.DECIDED)
+        case PdrStatus.REACHABLE:
+            return StageRun(Stage.PDR, End.REACHABLE)
+        case PdrStatus.BUDGET:
+            return StageRun(Stage.PDR, End.BUDGET, _units(budget))
+        case PdrStatus.WALL_CLOCK:
+            return StageRun(Stage.PDR, End.TIMEOUT)
+        case PdrStatus.NOT_SAFETY:
+            return StageRun(Stage.PDR, End.NOT_RUN)
+        case PdrStatus.UNKNOWN | PdrStatus.UNSUPPORTED | PdrStatus.RECHECK_FAILED:
+            return StageRun(Stage.PDR, End.UNKNOWN, o.why)
+        case _:
+            assert_never(o.status)
