@@ -65,6 +65,7 @@ class Inferred:
     samples: int  # states sampled
     rlimit: int
     queries: int
+    effort: int  # Z3 resource units spent in all (the deterministic measure of the work)
     rechecked: bool
     reason: str = ""  # why not proved
 
@@ -154,6 +155,11 @@ class _Houdini:
         self.cands = cands
         self.budget = budget
         self.queries = 0
+        self.spent: dict[int, int] = {}  # solver → its resource count so far (deterministic effort)
+
+    @property
+    def effort(self) -> int:
+        return sum(self.spent.values())
 
     def solver(self) -> z3.Solver:
         s = z3.Solver()
@@ -166,6 +172,7 @@ class _Houdini:
             raise OutOfBudget("deadline")
         self.queries += 1
         r = s.check(*assumptions)
+        self.spent[id(s)] = _rlimit_count(s)
         if r == z3.unknown:
             raise OutOfBudget(f"solver: {s.reason_unknown()}")
         return r
@@ -175,40 +182,34 @@ class _Houdini:
         e = _Encoded(self.sys, self.cands, from_init=True)
         s = self.solver()
         s.add(e.enc.init())
-        bads = {i: e.bad_init(i) for i in live}
-        live = [i for i in live if bads[i] is not None or True]
-        for rnd in range(self.budget.max_rounds):
-            goals = [bads[i] for i in live if bads[i] is not None]
-            if not goals:
-                return live
-            g = z3.Bool(f"init!{rnd}")
-            s.add(z3.Implies(g, z3.Or(goals)))
-            if self.check(s, g) == z3.unsat:
-                return live
-            model = s.model()
-            live = [i for i in live if bads[i] is None or not z3.is_true(model.eval(bads[i], model_completion=True))]
-        raise OutOfBudget("too many rounds")
+        viol = _indicators(s, "init", {i: e.bad_init(i) for i in live})
+        return self._fixpoint(s, viol, live, [])
 
     def consecution(self, live: list[int]) -> list[int]:
         """Houdini: drop what one step can falsify from a state where all live hold."""
         e = _Encoded(self.sys, self.cands, from_init=False)
         s = self.solver()
         s.add(e.domains(0))
-        act = [z3.Bool(f"hyp!{i}") for i in range(len(self.cands))]
-        for i in live:
-            s.add(z3.Implies(act[i], e.pre[i]))
+        act = _hypotheses(s, e, live)
         step = z3.And(e.enc.trans(0), e.domains(1))
-        bads = {i: e.bad_after(i) for i in live}
+        viol = _indicators(s, "step", {i: _after(step, *e.bad_after(i)) for i in live})
+        return self._fixpoint(s, viol, live, act)
+
+    def _fixpoint(self, s: z3.Solver, viol: "_Violations", live: list[int],
+                  act: dict[int, z3.ExprRef] | list) -> list[int]:  # type: ignore[type-arg]
+        """Drop every live candidate whose violation indicator a model sets, until no
+        model sets one (under the hypotheses `act` of the live candidates, if any)."""
         for rnd in range(self.budget.max_rounds):
-            sites = [bads[i][0] for i in live if bads[i][0] is not None]
-            states = [bads[i][1] for i in live if bads[i][1] is not None]
-            g = z3.Bool(f"step!{rnd}")
-            s.add(z3.Implies(g, z3.Or(sites + ([z3.And(step, z3.Or(states))] if states else []))))
-            if self.check(s, g, *[act[i] for i in live]) == z3.unsat:
+            goals = viol.goal(live)
+            if not goals:
                 return live
-            model = s.model()
-            on = z3.is_true(model.eval(step, model_completion=True))
-            live = [i for i in live if not _broken(model, bads[i], on)]
+            g = z3.Bool(f"round!{viol.tag}!{rnd}")
+            s.add(z3.Implies(g, z3.Or(goals)))
+            if self.check(s, g, *[act[i] for i in live if act]) == z3.unsat:  # type: ignore[index]
+                return live
+            hit = viol.violated(s.model())
+            assert hit & set(live), "a model of the round's goal violates some live candidate"
+            live = [i for i in live if i not in hit]
         raise OutOfBudget("too many rounds")
 
     def core(self, live: list[int], root: int) -> list[int]:
@@ -218,32 +219,89 @@ class _Houdini:
         s = self.solver()
         s.set("core.minimize", True)
         s.add(e.domains(0))
-        act = {i: z3.Bool(f"hyp!{i}") for i in live}
-        for i in live:
-            s.add(z3.Implies(act[i], e.pre[i]))
+        act = _hypotheses(s, e, live)
         step = z3.And(e.enc.trans(0), e.domains(1))
         need, todo = {root}, [root]
         while todo:
             i = todo.pop()
-            site, state = e.bad_after(i)
             g = z3.Bool(f"core!{i}")
-            s.add(z3.Implies(g, z3.Or([x for x in (site, None if state is None else z3.And(step, state))
-                                        if x is not None] or [z3.BoolVal(False)])))
+            s.add(z3.Implies(g, _after(step, *e.bad_after(i))))
             if self.check(s, g, *[act[j] for j in live]) != z3.unsat:
                 raise OutOfBudget("a kept candidate is not preserved")
-            names = {str(x) for x in s.unsat_core()}
-            for j in live:
-                if str(act[j]) in names and j not in need:
+            for x in s.unsat_core():
+                name = x.decl().name()
+                j = int(name.split("!", 1)[1]) if name.startswith("hyp!") else None
+                if j is not None and j not in need:
                     need.add(j)
                     todo.append(j)
         return sorted(need)
 
 
-def _broken(model: z3.ModelRef, bad: tuple[z3.ExprRef | None, z3.ExprRef | None], stepped: bool) -> bool:
-    site, state = bad
-    if site is not None and z3.is_true(model.eval(site, model_completion=True)):
-        return True
-    return stepped and state is not None and z3.is_true(model.eval(state, model_completion=True))
+def _rlimit_count(s: z3.Solver) -> int:
+    st = s.statistics()
+    return int(st.get_key_value("rlimit count")) if "rlimit count" in st.keys() else 0
+
+
+def _hypotheses(s: z3.Solver, e: _Encoded, live: list[int]) -> dict[int, z3.ExprRef]:
+    """`hyp!i -> candidate i in state 0`; the literals are passed as assumptions."""
+    act = {i: z3.Bool(f"hyp!{i}") for i in live}
+    for i in live:
+        s.add(z3.Implies(act[i], e.pre[i]))
+    return act
+
+
+def _after(step: z3.ExprRef, site: z3.ExprRef | None, state: z3.ExprRef | None) -> z3.ExprRef:
+    """Fails at a site on the step, or the step completes into a state where it is false."""
+    parts = ([site] if site is not None else []) + ([z3.And(step, state)] if state is not None else [])
+    return z3.Or(parts) if parts else z3.BoolVal(False)
+
+
+def _indicators(s: z3.Solver, tag: str, bads: dict[int, z3.ExprRef | None]) -> "_Violations":
+    """The violation terms of the candidates, for the rounds' goals and for reading off
+    which candidates a model violates. (Indicator literals `viol_i -> bad_i` in the
+    goal instead of the terms cost Z3 3 to 10 times the work on
+    models/memory_block_locks.zdl.)"""
+    return _Violations(tag, {i: b for i, b in bads.items() if b is not None and not z3.is_false(b)})
+
+
+class _Violations:
+    """The candidates a model violates, found by descending only into the disjunctions
+    the model makes true (evaluating each candidate on its own cost 120 us a candidate
+    and round in Python)."""
+
+    def __init__(self, tag: str, terms: dict[int, z3.ExprRef]):
+        self.tag = tag
+        self.keys = sorted(terms)
+        self.terms = terms
+        self.nodes: dict[tuple[int, int], z3.ExprRef] = {}
+        if self.keys:
+            self._build(terms, 0, len(self.keys))
+
+    def _build(self, terms: dict[int, z3.ExprRef], lo: int, hi: int) -> z3.ExprRef:
+        if hi - lo == 1:
+            node = terms[self.keys[lo]]
+        else:
+            mid = (lo + hi) // 2
+            node = z3.Or(self._build(terms, lo, mid), self._build(terms, mid, hi))
+        self.nodes[(lo, hi)] = node
+        return node
+
+    def goal(self, live: list[int]) -> list[z3.ExprRef]:
+        return [self.terms[i] for i in live if i in self.terms]
+
+    def violated(self, model: z3.ModelRef) -> set[int]:
+        out: set[int] = set()
+        stack = [(0, len(self.keys))] if self.keys else []
+        while stack:
+            lo, hi = stack.pop()
+            if not z3.is_true(model.eval(self.nodes[(lo, hi)], model_completion=True)):
+                continue
+            if hi - lo == 1:
+                out.add(self.keys[lo])
+            else:
+                mid = (lo + hi) // 2
+                stack += [(lo, mid), (mid, hi)]
+        return out
 
 
 # ---------------------------------------------------------------- the certificate
@@ -290,20 +348,38 @@ def infer(system: System, prop: Property, lemmas: list[Property], budget: Budget
     base = dict(prop=prop.name, generated=mined.generated, sampled=len(mined.candidates), samples=len(samples.samples),
                 rlimit=budget.rlimit)
     try:
-        live = h.consecution(h.initiation(list(range(len(cands)))))
+        live = _staged(h, cands, root)
         kept = tuple(cands[i] for i in live)
         if root not in live:
-            return Inferred(**base, proved=False, used=(), kept=kept, queries=h.queries, rechecked=False,
+            return Inferred(**base, proved=False, used=(), kept=kept, queries=h.queries, effort=h.effort, rechecked=False,
                             reason="the property is not inductive relative to the candidates")
         used = h.core(live, root)
     except OutOfBudget as exc:
-        return Inferred(**base, proved=False, used=(), kept=(), queries=h.queries, rechecked=False,
+        return Inferred(**base, proved=False, used=(), kept=(), queries=h.queries, effort=h.effort, rechecked=False,
                         reason=f"out of budget ({exc})")
     group = [cands[i] for i in used]
     ok = recheck(system, group, budget.rlimit)
     lemmas_used = tuple(c for c in group if c.prop is None or c.prop.name != prop.name)
-    return Inferred(**base, proved=ok, used=lemmas_used, kept=kept, queries=h.queries + 2, rechecked=ok,
+    return Inferred(**base, proved=ok, used=lemmas_used, kept=kept, queries=h.queries + 2, effort=h.effort, rechecked=ok,
                     reason="" if ok else "the re-check by a fresh solver failed")
+
+
+TIERS = (0, 1, 2)
+
+
+def _staged(h: _Houdini, cands: list[Candidate], root: int) -> list[int]:
+    """Houdini on the single facts first, then with the relations at one step, then
+    with everything, stopping at the first tier whose inductive subset keeps the
+    property. The inductive subset of a larger set contains that of a smaller one, so a
+    later tier only adds to what an earlier one kept; each costs Houdini rounds, and
+    the wide tiers hold most of the candidates that are true but not inductive."""
+    start = h.initiation(list(range(len(cands))))
+    live: list[int] = []
+    for tier in TIERS:
+        live = h.consecution([i for i in start if cands[i].tier <= tier])
+        if root in live:
+            break
+    return live
 
 
 def _capped(cands: list[Candidate], cap: int) -> list[Candidate]:

@@ -66,6 +66,7 @@ class Candidate:
     text: str  # ZDL, or trace names where ZDL has none (`zdl` False)
     zdl: bool
     prop: Property | None = field(default=None, compare=False)  # PROPERTY: the property itself
+    tier: int = 0  # 0: single facts; 1: relations at one step; 2: relations anywhere (tried last)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -99,6 +100,13 @@ def _any(parts: list[t.TExpr]) -> t.TExpr:
 
 def _lit(v: Value, typ: Type) -> t.TExpr:
     return t.Lit(v, typ)  # type: ignore[arg-type]
+
+
+def _is(x: t.TExpr, v: Value) -> t.TExpr:
+    """`x == v`, written `x` / `!x` for a bool (as a person writes it)."""
+    if isinstance(x.type, BoolT):
+        return x if v else _not(x)
+    return _b("eq", x, _lit(v, x.type))
 
 
 def _cat(typ: Type) -> object:
@@ -275,10 +283,10 @@ class _Miner:
         vals = self.values(e)
         return vals is not None and all(bool(v) for v in vals)
 
-    def add(self, kind: Kind, e: t.TExpr) -> None:
+    def add(self, kind: Kind, e: t.TExpr, tier: int = 0) -> None:
         if e not in self.out:
             shown = describe(self.sys, e)
-            self.out[e] = Candidate(kind, e, shown.text, shown.zdl)
+            self.out[e] = Candidate(kind, e, shown.text, shown.zdl, tier=tier)
 
     # ------------------------------------------------------------ atoms
 
@@ -297,7 +305,7 @@ def mine(system: System, prop: Property, lemmas: list[Property], samples: Sample
     """Every family's candidates that hold in every sample (see the module docstring)."""
     m = _Miner(system, prop, lemmas, samples)
     static = (_properties, _enum_domains)
-    mined = (_scalars, _pc_facts, _lock_held, _rwsem, _pc_exclusion, _map_shape) if m.n else ()
+    mined = (_scalars, _pc_facts, _apart, _lock_held, _rwsem, _pc_exclusion, _map_shape) if m.n else ()
     for fam in static + mined:  # without samples every template would pass: only the static ones
         fam(m)
     cands = sorted(m.out.values(), key=lambda c: c.key)
@@ -321,7 +329,7 @@ def _scalars(m: _Miner) -> None:
         m.generated += 1
         first = x.values[0] if x.values else None
         if all(v == first for v in x.values) and m.n:
-            m.add(Kind.SCALAR, _b("eq", x.expr, _lit(first, x.expr.type)))  # type: ignore[arg-type]
+            m.add(Kind.SCALAR, _is(x.expr, first))  # type: ignore[arg-type]
             continue
         moving.append(x)
         if _cat(x.expr.type) == "int":
@@ -337,19 +345,19 @@ def _scalars(m: _Miner) -> None:
                 continue
             m.generated += 1
             if x.values == y.values:
-                m.add(Kind.SCALAR, _b("eq", x.expr, y.expr))
+                m.add(Kind.SCALAR, _b("eq", x.expr, y.expr), 2)
             elif _cat(x.expr.type) == "int":
                 m.generated += 1
                 if all(a <= b for a, b in zip(x.values, y.values)):  # type: ignore[operator]
-                    m.add(Kind.SCALAR, _b("le", x.expr, y.expr))
+                    m.add(Kind.SCALAR, _b("le", x.expr, y.expr), 2)
                 elif all(b <= a for a, b in zip(x.values, y.values)):  # type: ignore[operator]
-                    m.add(Kind.SCALAR, _b("le", y.expr, x.expr))
+                    m.add(Kind.SCALAR, _b("le", y.expr, x.expr), 2)
     atoms = [(a, bits, id_) for id_, x in enumerate(moving) for a, bits in m.atoms(x) if 0 < bits < m.all]
-    _implications(m, atoms, m.all, None, Kind.SCALAR)
+    _implications(m, atoms, m.all, None, Kind.SCALAR, 2)
 
 
 def _implications(m: _Miner, atoms: list[tuple[t.TExpr, int, int]], guard: int, at: t.TExpr | None,
-                  kind: Kind) -> None:
+                  kind: Kind, tier: int) -> None:
     """`a -> b` (under `at`) for atoms of different terms, where the samples in `guard`
     never have a without b; skipped where a is never or b always true there (a shorter
     candidate says so)."""
@@ -360,9 +368,9 @@ def _implications(m: _Miner, atoms: list[tuple[t.TExpr, int, int]], guard: int, 
                 continue
             m.generated += 2
             if ab & ~bb == 0:
-                m.add(kind, _guarded(at, _b("implies", a, b)))
+                m.add(kind, _guarded(at, _b("implies", a, b)), tier)
             if ab & bb == 0 and ia < ib:
-                m.add(kind, _guarded(at, _not(_b("and", a, b))))
+                m.add(kind, _guarded(at, _not(_b("and", a, b))), tier)
 
 
 def _guarded(at: t.TExpr | None, e: t.TExpr) -> t.TExpr:
@@ -382,24 +390,78 @@ def _pc_facts(m: _Miner) -> None:
                 continue
             at = inst.at(k)
             idx = [j for j in range(m.n) if g >> j & 1]
-            moving = []
+            moving, others = [], []
             for x in m.terms:
                 m.generated += 1
                 vals = {x.values[j] for j in idx}
                 if len(vals) == 1:
                     (v,) = vals
                     if not all(w == v for w in x.values):
-                        m.add(_local_kind(m, x, inst, v), _b("implies", at, _b("eq", x.expr, _lit(v, x.expr.type))))
-                elif _relevant(x, inst.name):
-                    moving.append(x)
+                        m.add(_local_kind(m, x, inst, v), _b("implies", at, _is(x.expr, v)))
+                else:
+                    (moving if _relevant(x, inst.name) else others).append(x)
             for i, x in enumerate(moving):
-                for y in moving[i + 1:]:
+                for y in moving[i + 1:] + others:
                     if _cat(x.expr.type) == _cat(y.expr.type):
-                        m.generated += 1
-                        if all(x.values[j] == y.values[j] for j in idx) and x.values != y.values:
-                            m.add(Kind.PC_LOCAL, _b("implies", at, _b("eq", x.expr, y.expr)))
+                        _pair_at(m, at, idx, x, y)
             atoms = [(a, bits, i) for i, x in enumerate(moving) for a, bits in m.atoms(x)]
-            _implications(m, atoms, g, at, Kind.PC_LOCAL)
+            _implications(m, atoms, g, at, Kind.PC_LOCAL, 1)
+            _implications(m, atoms + _wide_atoms(m, inst), g, at, Kind.PC_LOCAL, 2)
+
+
+def _pair_at(m: _Miner, at: t.TExpr, idx: list[int], x: Term, y: Term) -> None:
+    """`at -> x == y`, or for ints `x < y` / `x <= y` (either way round), when every
+    sample at the step says so (and not every sample anywhere: that is a SCALAR fact)."""
+    m.generated += 1
+    xs, ys = [x.values[j] for j in idx], [y.values[j] for j in idx]
+    if xs == ys:
+        if x.values != y.values:
+            m.add(Kind.PC_LOCAL, _b("implies", at, _b("eq", x.expr, y.expr)), 1)
+        return
+    if _cat(x.expr.type) != "int":
+        return
+    m.generated += 2
+    for a, b, av, bv in ((x, y, xs, ys), (y, x, ys, xs)):
+        if all(p < q for p, q in zip(av, bv)):  # type: ignore[operator]
+            m.add(Kind.PC_LOCAL, _b("implies", at, _b("lt", a.expr, b.expr)), 1)
+        elif all(p <= q for p, q in zip(av, bv)):  # type: ignore[operator]
+            m.add(Kind.PC_LOCAL, _b("implies", at, _b("le", a.expr, b.expr)), 1)
+
+
+def _apart(m: _Miner) -> None:
+    """Two instances at two steps hold different values in their locals of one type
+    (two tickets taken are different): `at(I, s) && at(J, u) -> x != y`."""
+    for a_i, a in enumerate(m.insts):
+        for b in m.insts[a_i + 1:]:
+            xs = [x for x in m.terms if x.inst == a.name and _cat(x.expr.type) == "int"]
+            ys = [y for y in m.terms if y.inst == b.name and _cat(y.expr.type) == "int"]
+            if not xs or not ys:
+                continue
+            for k, g in enumerate(m.pcs[a.name]):
+                for j, h in enumerate(m.pcs[b.name]):
+                    both = g & h
+                    if not both:
+                        continue
+                    idx = [n for n in range(m.n) if both >> n & 1]
+                    for x in xs:
+                        for y in ys:
+                            m.generated += 1
+                            if all(x.values[n] != y.values[n] for n in idx):
+                                m.add(Kind.PC_LOCAL, _b("implies", _b("and", a.at(k), b.at(j)), _b("ne", x.expr, y.expr)), 2)
+
+
+def _wide_atoms(m: _Miner, inst: Instance) -> list[tuple[t.TExpr, int, int]]:
+    """The other instances' steps and the global terms' atoms, for the widest tier of
+    facts at a step (Peterson's `at(p[0], cs) -> (at(p[1], wait) -> turn == 0)`)."""
+    out: list[tuple[t.TExpr, int, int]] = []
+    for other in m.insts:
+        if other.name != inst.name:
+            out += [(other.at(k), g, -1 - len(out)) for k, g in enumerate(m.pcs[other.name]) if g]
+    base = len(m.terms) + 1
+    for i, x in enumerate(m.terms):
+        if x.inst is None:
+            out += [(a, bits, base + i) for a, bits in m.atoms(x)]
+    return out
 
 
 def _local_kind(m: _Miner, x: Term, inst: Instance, v: Value) -> Kind:
