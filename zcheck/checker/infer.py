@@ -155,7 +155,8 @@ class _Houdini:
         self.cands = cands
         self.budget = budget
         self.queries = 0
-        self.spent: dict[int, int] = {}  # solver → its resource count so far (deterministic effort)
+        self.spent: dict[int, int] = {}  # solver number → its resource count so far (deterministic effort)
+        self.solvers: list[z3.Solver] = []  # kept alive: a solver's id() could be reused
 
     @property
     def effort(self) -> int:
@@ -165,6 +166,7 @@ class _Houdini:
         s = z3.Solver()
         s.set("random_seed", 0)
         s.set("rlimit", self.budget.rlimit)
+        self.solvers.append(s)
         return s
 
     def check(self, s: z3.Solver, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
@@ -172,7 +174,7 @@ class _Houdini:
             raise OutOfBudget("deadline")
         self.queries += 1
         r = s.check(*assumptions)
-        self.spent[id(s)] = _rlimit_count(s)
+        self.spent[self.solvers.index(s)] = _rlimit_count(s)
         if r == z3.unknown:
             raise OutOfBudget(f"solver: {s.reason_unknown()}")
         return r

@@ -32,7 +32,7 @@ SMALL_RANGE = 16  # ranges up to this size are enumerated in full
 
 @dataclass(frozen=True)
 class Limits:
-    states: int = 2000  # distinct states kept
+    states: int = 10000  # distinct states kept
     initial: int = 64  # initial states (choices of `any` values and symbolic constants)
     runs: int = 200_000  # transition bodies run in all
     choices: int = 64  # choice sequences per body, parameter tuples per transition
