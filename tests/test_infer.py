@@ -23,7 +23,7 @@ from tests.differential.explicit import explore as explore_all  # noqa: E402
 from tests.differential.gen import models, render  # noqa: E402
 from zcheck import api  # noqa: E402
 from zcheck.checker.encode import Encoding, expr  # noqa: E402
-from zcheck.checker.infer import Budget, infer  # noqa: E402
+from zcheck.checker.infer import Budget, infer, sample  # noqa: E402
 from zcheck.checker.kind import Cti, prove  # noqa: E402
 from zcheck.system.candidates import Kind  # noqa: E402
 from zcheck.system.sample import Limits, explore  # noqa: E402
@@ -136,7 +136,7 @@ def test_same_answer_under_two_hash_seeds() -> None:
 SETTINGS = dict(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
-SMALL = Budget(rlimit=2_000_000, samples=Limits(states=400, runs=20_000))
+SMALL = Budget(rlimit=2_000_000, samples=Limits(states=300, runs=20_000), max_candidates=300)
 
 
 @pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -152,10 +152,11 @@ def test_inferred_proofs_are_never_wrong_on_random_lock_models() -> None:
         everything = explore_all(model, 10_000)
         system = api.build("<model>", None, None, text=text)
         counts["models"] += 1
+        states = sample(system, SMALL)
         for p in system.properties:
             if p.name not in everything.depth or p.kind == "cover":
                 continue
-            r = infer(system, p, [], SMALL)
+            r = infer(system, p, [], SMALL, states)
             event(f"{p.kind}: {'proved' if r is not None and r.proved else 'not proved'}")
             if r is not None and r.proved:
                 counts["proved"] += 1

@@ -40,7 +40,7 @@ from zcheck.spec.types import INT, EnumT, MapT
 from zcheck.system.candidates import Candidate, Kind, map_keys, mine
 from zcheck.system.ir import Property, System
 from zcheck.system.lower import domain_of
-from zcheck.system.sample import Limits, explore
+from zcheck.system.sample import Limits, Samples, explore
 
 DEFAULT_RLIMIT = 20_000_000  # per query: about 2-10 s of Z3 on this machine, the same work everywhere
 
@@ -48,6 +48,7 @@ DEFAULT_RLIMIT = 20_000_000  # per query: about 2-10 s of Z3 on this machine, th
 @dataclass(frozen=True)
 class Budget:
     rlimit: int = DEFAULT_RLIMIT  # Z3 resource limit of every query
+    total: int = 50 * DEFAULT_RLIMIT  # Z3 resource units for the whole inference (checked between queries)
     samples: Limits = field(default_factory=Limits)
     max_candidates: int = 6000  # beyond this, the last in key order are left out
     max_rounds: int = 400  # Houdini rounds (each drops at least one candidate)
@@ -172,6 +173,8 @@ class _Houdini:
     def check(self, s: z3.Solver, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
         if self.budget.deadline is not None and time.monotonic() > self.budget.deadline:
             raise OutOfBudget("deadline")
+        if self.effort > self.budget.total:
+            raise OutOfBudget("total resource limit")
         self.queries += 1
         r = s.check(*assumptions)
         self.spent[self.solvers.index(s)] = _rlimit_count(s)
@@ -209,8 +212,9 @@ class _Houdini:
             s.add(z3.Implies(g, z3.Or(goals)))
             if self.check(s, g, *[act[i] for i in live if act]) == z3.unsat:  # type: ignore[index]
                 return live
-            hit = viol.violated(s.model())
-            assert hit & set(live), "a model of the round's goal violates some live candidate"
+            hit = viol.violated(s.model()) & set(live)
+            if not hit:  # cannot happen for a model of the goal; never loop on it
+                raise OutOfBudget("a model violates no candidate")
             live = [i for i in live if i not in hit]
         raise OutOfBudget("too many rounds")
 
@@ -337,12 +341,14 @@ def recheck(system: System, cands: list[Candidate], rlimit: int) -> bool:
 # ---------------------------------------------------------------- the entry point
 
 
-def infer(system: System, prop: Property, lemmas: list[Property], budget: Budget = Budget()) -> Inferred | None:
+def infer(system: System, prop: Property, lemmas: list[Property], budget: Budget = Budget(),
+          samples: Samples | None = None) -> Inferred | None:
     """Prove `prop` by 1-induction with inferred lemmas (see the module docstring).
-    None for a cover (nothing to prove)."""
+    None for a cover (nothing to prove). `samples`: the states sampled from `system`
+    by an earlier call (`sample(system, budget)`), to share them between properties."""
     if prop.kind == "cover":
         return None
-    samples = explore(system, budget.samples)
+    samples = samples if samples is not None else sample(system, budget)
     mined = mine(system, prop, [lm for lm in lemmas if lm.kind == "lemma"], samples)
     cands = _capped(list(mined.candidates), budget.max_candidates)
     root = next(i for i, c in enumerate(cands) if c.prop is not None and c.prop.name == prop.name)
@@ -364,6 +370,11 @@ def infer(system: System, prop: Property, lemmas: list[Property], budget: Budget
     lemmas_used = tuple(c for c in group if c.prop is None or c.prop.name != prop.name)
     return Inferred(**base, proved=ok, used=lemmas_used, kept=kept, queries=h.queries + 2, effort=h.effort, rechecked=ok,
                     reason="" if ok else "the re-check by a fresh solver failed")
+
+
+def sample(system: System, budget: Budget = Budget()) -> Samples:
+    """The reachable states inference mines candidates from (system/sample.py)."""
+    return explore(system, budget.samples)
 
 
 TIERS = (0, 1, 2)
