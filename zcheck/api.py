@@ -39,6 +39,7 @@ class PropertyResult:
     detail: str = ""  # how a proof was obtained, or why the result is unknown
     cti: CtiTrace | None = None  # a counterexample to induction (not a bug: not inductive)
     engines: tuple[StageRun, ...] = ()  # the engines that ran on it and what ended each
+    inferred: str = ""  # the inferred lemmas its proof used, as ZDL `lemma` lines
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,9 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     board = board if board is not None else Board()
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
     out = Portfolio(system, options, Deadline.after(timeout), board, progress).run(props)
-    return Run(system, tuple(board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
-                             for p in props), depth, ENGINE_LABELS[options.engine], seed)
+    finals = (board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ())) for p in props)
+    results = tuple(dataclasses.replace(r, inferred=out.inferred.get(r.name, "")) for r in finals)
+    return Run(system, results, depth, ENGINE_LABELS[options.engine], seed)
 
 
 ENGINE_NAMES = {e.value: label for e, label in ENGINE_LABELS.items()}

@@ -252,7 +252,11 @@ def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namesp
             lines.append(f"  {'':<12} {'':<{width}}  certificate: inductive invariant {cert[0]}")
         elif cert:
             rel = f" relative to {' && '.join(r.result.assumed)}" if r.result.assumed else ""
-            lines.append(f"  {'':<12} {'':<{width}}  certificate: {' && '.join(cert)} is {_inductive(r.result.detail)}{rel}")
+            shown = ' && '.join(cert) if not r.inferred else f"{cert[0]} && the {len(cert) - 1} lemmas below"
+            lines.append(f"  {'':<12} {'':<{width}}  certificate: {shown} is {_inductive(r.result.detail)}{rel}")
+            if r.inferred:
+                lines.append(f"  {'':<12} {'':<{width}}  inferred lemmas (paste into the model to keep the proof):")
+                lines.extend(f"  {'':<12} {'':<{width}}    {line}" for line in r.inferred.splitlines())
     for r in results:
         if r.trace is not None:
             lines.append("")
@@ -397,5 +401,7 @@ def test(args: argparse.Namespace) -> int:
 
 
 def _inductive(detail: str) -> str:
+    if detail.startswith("1-induction"):
+        return "inductive"
     k = detail.rsplit("=", 1)[-1].strip()
     return "inductive" if k == "1" else f"{k}-inductive"

@@ -34,6 +34,7 @@ from typing_extensions import assert_never
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
+from zcheck.checker.infer import Budget as InferBudget, infer, sample
 from zcheck.checker.kind import Cti, GaveUp, prove
 from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
 from zcheck.checker.pdr_job import PdrJob, PdrOutcome
@@ -59,6 +60,7 @@ class Stage(StrEnum):
 
     BMC = "bmc"
     KIND = "k-induction"
+    INFER = "inference"
     PDR = "pdr"
 
 
@@ -98,6 +100,8 @@ class Budgets:
     shallow_query: int = 1_000_000  # per query of the shallow BMC before k = 1 (at depth <= 2, most take < 0.5 M)
     induction_query: int = 10_000_000  # per k-induction query in auto
     kind_query: int = 50_000_000  # per k-induction query with --engine kind
+    infer_query: int = 10_000_000  # per inference (Houdini) query
+    infer_total: int = 100_000_000  # per property, all inference queries together
     pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (docs/adr/0002)
     pdr_only: int = PDR_RLIMIT_PDR  # per property with --engine pdr
 
@@ -147,6 +151,7 @@ class Outcome:
     results: Mapping[str, Result]
     ctis: Mapping[str, Cti]
     log: Mapping[str, tuple[StageRun, ...]]
+    inferred: Mapping[str, str] = field(default_factory=dict)  # property -> inferred lemmas in ZDL
 
 
 class EngineDisagreement(Exception):
@@ -167,6 +172,7 @@ class Portfolio:
         self.lemmas = [p for p in system.properties if p.kind == "lemma"]
         self.enc = Encoding(system)
         self._job: PdrJob | None = None  # the PDR child, stopped when the run ends
+        self.inferred: dict[str, str] = {}  # property -> its inferred lemmas, as ZDL to paste
 
     def run(self, props: list[Property]) -> Outcome:
         try:
@@ -178,7 +184,8 @@ class Portfolio:
                 self._job.stop()
         for p in props:  # a stage interrupted before it could say anything: claim nothing
             self.raw.setdefault(p.name, Unknown(p, -1, "interrupted"))
-        return Outcome(dict(self.raw), dict(self.ctis), {n: tuple(v) for n, v in self.log.items()})
+        return Outcome(dict(self.raw), dict(self.ctis), {n: tuple(v) for n, v in self.log.items()},
+                       dict(self.inferred))
 
     def _schedule(self, props: list[Property]) -> None:
         match self.opts.engine:
@@ -190,6 +197,7 @@ class Portfolio:
                 self._deeper(props)
             case Engine.AUTO:
                 self._base_and_k1(props)
+                self._infer(props)
                 job = self._start_pdr(props, self.opts.budgets.pdr_auto)
                 self._bmc(self._open(props), facts=self._proved(props), job=job)
                 self._merge_pdr(job, props)
@@ -260,6 +268,36 @@ class Portfolio:
             if p.name in self.raw or p.kind == "cover":
                 continue
             self._induct(p, props, clean0, 0, 1, 1)
+
+    def _infer(self, props: list[Property]) -> None:
+        """Invariant inference (infer.py) for each open safety property: candidate
+        lemmas mined from the model and from sampled states, pruned by Houdini, the
+        property proved by 1-induction with the survivors and the set re-checked."""
+        todo = [p for p in self._open(props) if p.kind != "cover"]
+        if not todo:
+            return
+        b = self.opts.budgets
+        budget = InferBudget(rlimit=b.infer_query, total=b.infer_total, deadline=self.deadline.at)
+        samples = sample(self.system, budget)
+        for p in todo:
+            if self.deadline.expired():
+                self._note(p, StageRun(Stage.INFER, End.TIMEOUT))
+                continue
+            got = infer(self.system, p, self.lemmas, budget, samples)
+            if got is None:
+                continue
+            if got.proved:
+                lemmas = tuple(c.text for c in got.used)
+                detail = (f"1-induction with {len(lemmas)} inferred lemmas (Houdini kept {len(got.kept)} of "
+                          f"{got.sampled} candidates)")
+                self.raw[p.name] = Proved(p, "infer", detail, (p.name, *lemmas), (), ())
+                self.ctis.pop(p.name, None)
+                self.inferred[p.name] = got.lemmas_zdl
+                self._note(p, StageRun(Stage.INFER, End.DECIDED, f"{len(lemmas)} lemmas"))
+            else:
+                end = End.BUDGET if "budget" in got.reason else End.NOT_INDUCTIVE
+                self._note(p, StageRun(Stage.INFER, end, got.reason))
+        self.listener.sync(props, self.raw)
 
     def _deeper(self, props: list[Property]) -> None:
         """k = 2..max_k for what BMC left holding (k - 1 <= the BMC depth: the base case)."""

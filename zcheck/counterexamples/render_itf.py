@@ -98,6 +98,8 @@ def results_meta(results: Sequence[Any]) -> list[dict[str, Any]]:
             entry["lemmas"] = list(r.result.lemmas)
             entry["assumed"] = list(r.result.assumed)
             entry["certificate_rechecked"] = True
+            if getattr(r, "inferred", ""):
+                entry["inferred_lemmas"] = r.inferred.splitlines()
         cti = getattr(r, "cti", None)
         if cti is not None:
             entry["cti"] = cti_json(cti)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from zcheck.spec import typed as t
+from zcheck.spec.ops import COMPARISONS, Op
 from zcheck.spec.types import BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type, finite_size
 from zcheck.spec.typecheck import substitute
 from zcheck.system.evaluate import EvalError, Value, evaluate
@@ -84,11 +85,11 @@ class Mined:
 
 
 def _b(op: str, a: t.TExpr, b: t.TExpr) -> t.TExpr:
-    return t.Binop(op, a, b, BOOL)
+    return t.Binop(Op(op), a, b, BOOL)
 
 
 def _not(a: t.TExpr) -> t.TExpr:
-    return a.arg if isinstance(a, t.Unop) and a.op == "not" else t.Unop("not", a, BOOL)
+    return a.arg if isinstance(a, t.Unop) and a.op == "not" else t.Unop(Op.NOT, a, BOOL)
 
 
 def _any(parts: list[t.TExpr]) -> t.TExpr:
@@ -661,7 +662,7 @@ def _key_atoms(m: _Miner, q: t.Quant) -> list[t.TExpr]:
         mentions = any(isinstance(x, t.Bound) and x.name == q.var for x in t.walk(n))
         if not mentions or isinstance(n, t.Quant):
             continue
-        if isinstance(n, t.Binop) and n.op in t.CMP_OPS or isinstance(n, t.Read) and isinstance(n.type, BoolT):
+        if isinstance(n, t.Binop) and n.op in COMPARISONS or isinstance(n, t.Read) and isinstance(n.type, BoolT):
             found.setdefault(n, None)
     owners = m.sys.owners
     size = finite_size(q.var_type)
