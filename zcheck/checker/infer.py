@@ -158,6 +158,7 @@ class _Houdini:
         self.queries = 0
         self.spent: dict[int, int] = {}  # solver number → its resource count so far (deterministic effort)
         self.solvers: list[z3.Solver] = []  # kept alive: a solver's id() could be reused
+        self._step: _StepQuery | None = None
 
     @property
     def effort(self) -> int:
@@ -190,15 +191,29 @@ class _Houdini:
         viol = _indicators(s, "init", {i: e.bad_init(i) for i in live})
         return self._fixpoint(s, viol, live, [])
 
+    def step_query(self, among: list[int]) -> "_StepQuery":
+        """One solver for every consecution query (all tiers, and the cores): each
+        candidate is encoded once, when its tier first takes part, and each query
+        passes the hypotheses of the candidates it keeps."""
+        if self._step is None:
+            e = _Encoded(self.sys, self.cands, from_init=False)
+            s = self.solver()
+            s.set("core.minimize", True)
+            s.add(e.domains(0))
+            self._step = _StepQuery(s, e, z3.And(e.enc.trans(0), e.domains(1)), {}, _Violations("step", {}))
+        q = self._step
+        new = [i for i in among if i not in q.act]
+        if new:
+            q.act.update(_hypotheses(q.solver, q.enc, new))
+            terms = dict(q.viol.terms)
+            terms.update(_indicators(q.solver, "step", {i: _after(q.step, *q.enc.bad_after(i)) for i in new}).terms)
+            self._step = q = _StepQuery(q.solver, q.enc, q.step, q.act, _Violations("step", terms))
+        return q
+
     def consecution(self, live: list[int]) -> list[int]:
         """Houdini: drop what one step can falsify from a state where all live hold."""
-        e = _Encoded(self.sys, self.cands, from_init=False)
-        s = self.solver()
-        s.add(e.domains(0))
-        act = _hypotheses(s, e, live)
-        step = z3.And(e.enc.trans(0), e.domains(1))
-        viol = _indicators(s, "step", {i: _after(step, *e.bad_after(i)) for i in live})
-        return self._fixpoint(s, viol, live, act)
+        q = self.step_query(live)
+        return self._fixpoint(q.solver, q.viol, live, q.act)
 
     def _fixpoint(self, s: z3.Solver, viol: "_Violations", live: list[int],
                   act: dict[int, z3.ExprRef] | list) -> list[int]:  # type: ignore[type-arg]
@@ -221,26 +236,32 @@ class _Houdini:
     def core(self, live: list[int], root: int) -> list[int]:
         """A subset of `live` containing `root`, inductive by itself: the root's
         consecution core, closed under the cores of what it brought in."""
-        e = _Encoded(self.sys, self.cands, from_init=False)
-        s = self.solver()
-        s.set("core.minimize", True)
-        s.add(e.domains(0))
-        act = _hypotheses(s, e, live)
-        step = z3.And(e.enc.trans(0), e.domains(1))
+        q = self.step_query(live)
         need, todo = {root}, [root]
         while todo:
             i = todo.pop()
+            if i not in q.viol.terms:
+                continue  # nothing to preserve (no state part, no sites)
             g = z3.Bool(f"core!{i}")
-            s.add(z3.Implies(g, _after(step, *e.bad_after(i))))
-            if self.check(s, g, *[act[j] for j in live]) != z3.unsat:
+            q.solver.add(z3.Implies(g, q.viol.terms[i]))
+            if self.check(q.solver, g, *[q.act[j] for j in live]) != z3.unsat:
                 raise OutOfBudget("a kept candidate is not preserved")
-            for x in s.unsat_core():
+            for x in q.solver.unsat_core():
                 name = x.decl().name()
                 j = int(name.split("!", 1)[1]) if name.startswith("hyp!") else None
                 if j is not None and j not in need:
                     need.add(j)
                     todo.append(j)
         return sorted(need)
+
+
+@dataclass(frozen=True)
+class _StepQuery:
+    solver: z3.Solver
+    enc: _Encoded
+    step: z3.ExprRef  # trans(0) and the enum domains of state 1
+    act: dict[int, z3.ExprRef]  # hypothesis literal of each candidate encoded so far (state 0)
+    viol: "_Violations"  # what breaks each candidate on the step
 
 
 def _rlimit_count(s: z3.Solver) -> int:
