@@ -164,8 +164,9 @@ class Stats:
     states: int  # distinct states visited (orbit representatives under symmetry)
     successors: int  # successor states computed, before looking them up
     depth: int  # every trace of up to this many steps was checked (exhausted: the diameter)
-    seconds: float  # of the search proper (after compiling and the initial states)
+    seconds: float  # of the search proper (after compiling and the initial states), wall clock
     setup_seconds: float
+    cpu_seconds: float  # the search's processor time (what a shared machine does not inflate)
     stop: Stop
     symmetry: str  # the processes whose instances were permuted ("" when none)
     cone: int  # state variables in the cone
@@ -175,8 +176,13 @@ class Stats:
 
     @property
     def rate(self) -> float:
-        """States visited per second of search."""
+        """States visited per second of search (wall clock)."""
         return self.states / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """States visited per second of processor time."""
+        return self.states / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,7 @@ def _first(typ: Type) -> Value:
 
 
 def _unsupported(system: System, sliced: System, props: list[Property], why: str, begin: float) -> Exhaustion:
-    stats = Stats(0, 0, -1, 0.0, time.monotonic() - begin, Stop.UNSUPPORTED, "", len(sliced.vars),
+    stats = Stats(0, 0, -1, 0.0, time.monotonic() - begin, 0.0, Stop.UNSUPPORTED, "", len(sliced.vars),
                   len(system.vars), (), why)
     return Exhaustion({p.name: Unknown(p, -1, f"explicit: {why}") for p in props}, stats)
 
@@ -296,14 +302,13 @@ class _Search:
             for a in st.asserts:
                 if not a.ok and a.prop in self.ids:
                     self.decide(self.ids[a.prop], _Found(0, "init-site", sid, st))
-        check = self.checker()
         search_start = time.monotonic()
-        return self.layers(index, canon, check, search_start)
+        self.cpu_start = time.process_time()
+        return self.layers(index, canon, search_start)
 
-    def layers(self, index: dict[Key, int], canon: Callable[[Key], Key] | None,
-               check: Callable[[Key], list[int]] | None, search_start: float) -> Exhaustion:
+    def layers(self, index: dict[Key, int], canon: Callable[[Key], Key] | None, search_start: float) -> Exhaustion:
         states, parent = self.states, self.parent
-        succ = self.compiled.successors
+        check, succ = self.checker(), self.compiled.successors_for(self.open)
         setdefault, add_state, add_parent = index.setdefault, states.append, parent.append
         out: list[Key] = []
         fails: list[int] = []
@@ -316,7 +321,7 @@ class _Search:
                 succ(states[sid], out, fails)
                 if fails:
                     if self.site_failures(fails, sid, depth + 1):
-                        check = self.checker()
+                        check, succ = self.checker(), self.compiled.successors_for(self.open)
                     fails.clear()
                 produced += len(out)
                 for n in out:
@@ -332,7 +337,7 @@ class _Search:
                         if hit:
                             for pid in hit:
                                 self.decide(pid, _Found(depth + 1, "state", new, None))
-                            check = self.checker()
+                            check, succ = self.checker(), self.compiled.successors_for(self.open)
                 out.clear()
                 if len(states) > budget:
                     return self.finish(Stop.BUDGET, depth, search_start, produced)
@@ -350,10 +355,10 @@ class _Search:
     # ------------------------------------------------------------ results
 
     def finish(self, stop: Stop, depth: int, search_start: float, produced: int) -> Exhaustion:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time() - getattr(self, "cpu_start", time.process_time())
         n = len(self.states)
         sym = getattr(self, "sym", None)
-        stats = Stats(n, produced, depth, now - search_start, search_start - self.begin, stop,
+        stats = Stats(n, produced, depth, now - search_start, search_start - self.begin, cpu, stop,
                       sym.describe() if sym is not None else "", len(self.sliced.vars), len(self.system.vars),
                       tuple(s.name for s in self.layout.slots if s.repr.value == "sparse"))
         results: dict[str, Result] = {}

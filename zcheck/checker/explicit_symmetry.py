@@ -34,7 +34,6 @@ from zcheck.checker.explicit_compile import Layout, Repr
 from zcheck.spec import typed as t
 from zcheck.spec.types import EnumT, MapT, Type
 from zcheck.system.ir import System
-from zcheck.system.pmap import PMap
 
 MAX_INSTANCES = 6  # 720 permutations: beyond that the group is left alone
 
@@ -71,15 +70,16 @@ class _Renaming:
 
         return self.pattern.sub(sub, s)
 
-    def value(self, typ: Type, v: Any) -> Any:
-        """A value of a variable of type `typ` under the permutation (owner values move)."""
+    def value(self, typ: Type, v: Any, sparse: bool) -> Any:
+        """A value of a slot of type `typ` under the permutation (owner values move); a
+        SPARSE map is its PMap's (keys, values), a DENSE one the tuple of its values."""
         if self.owner_map is None:
             return v
         if typ == self.owners:
             return self.owner_map[v]
         if isinstance(typ, MapT) and typ.value == self.owners:
-            if isinstance(v, PMap):
-                return PMap(v.keys, tuple(self.owner_map[x] for x in v.vals))
+            if sparse:
+                return (v[0], tuple(self.owner_map[x] for x in v[1]))
             return tuple(self.owner_map[x] for x in v)
         return v
 
@@ -195,11 +195,12 @@ def _applier(layout: Layout, r: _Renaming) -> Callable[[Key], Key]:
     for k, s in enumerate(layout.slots):
         src[where[(r.name(s.name) if not s.rigid else s.name, s.rigid)]] = k
     types = [layout.slots[k].type for k in src]
+    sparse = [layout.slots[k].repr is Repr.SPARSE for k in src]
     moves = [r.owner_map is not None and (typ == r.owners or (isinstance(typ, MapT) and typ.value == r.owners))
              for typ in types]
 
     def apply(key: Key) -> Key:
-        return tuple(r.value(types[q], key[k]) if moves[q] else key[k] for q, k in enumerate(src))
+        return tuple(r.value(types[q], key[k], sparse[q]) if moves[q] else key[k] for q, k in enumerate(src))
 
     return apply
 
@@ -260,15 +261,11 @@ def _canon(layout: Layout, groups: list[Group], per_group: list[dict[Perm, Calla
             tag = re.compile(r"(?<![A-Za-z0-9_\]])" + re.escape(g.tag(i)) + r"(?![0-9])")
             own = sorted((tag.sub("#", s.name), k) for k, s in enumerate(layout.slots) if not s.rigid and tag.search(s.name))
             blocks.append(tuple(k for _, k in own))
-        sparse = {k for k, s in enumerate(layout.slots) if s.repr is Repr.SPARSE}
-        plans.append((g.count, blocks, sparse, appliers))
-
-    def block_key(key: Key, ks: tuple[int, ...], sparse: set[int]) -> tuple[Any, ...]:
-        return tuple((key[k].keys, key[k].vals) if k in sparse else key[k] for k in ks)
+        plans.append((g.count, blocks, appliers))
 
     def canon(key: Key) -> Key:
-        for n, blocks, sparse, appliers in plans:
-            keys = [block_key(key, b, sparse) for b in blocks]
+        for n, blocks, appliers in plans:
+            keys = [tuple(key[k] for k in b) for b in blocks]
             order = sorted(range(n), key=keys.__getitem__)
             if order != list(range(n)):
                 perm = [0] * n
