@@ -611,10 +611,11 @@ class _Gen:
                 raise AssertionError("lowered away")
 
     def seq(self, body: tuple[t.TStmt, ...], ind: int, sc: _Scope) -> None:
-        if not body:
-            self.emit(ind, "pass")
+        before = len(self.lines)
         for s in body:
             self.stmt(s, ind, sc)
+        if len(self.lines) == before:  # empty, or only the sites of decided properties
+            self.emit(ind, "pass")
 
     def store(self, var: str, i: str, x: str, sc: _Scope, index: t.TExpr | None = None) -> str:
         k = self.pos[(var, False)]
