@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 from enum import Enum
 from typing import Any, Callable
@@ -228,7 +228,7 @@ def _span(lo: Any, hi: Any, dlo: int | None, dhi: int | None) -> range:
     if dhi is not None:
         hi = min(hi, dhi)
     if hi - lo > HAVOC_WIDTH:
-        raise Unsupported(f"an `any in lo .. hi` over {hi - lo} values")
+        raise Unsupported(f"an `any in lo .. hi` or a bounded quantifier over {hi - lo} values")
     return range(lo, hi)
 
 
@@ -301,7 +301,7 @@ def needs_interpreter(e: t.TExpr) -> bool:
     a map that is not a variable)."""
     match e:
         case t.Quant(var_type=vt):
-            return domain_values(vt) is None
+            return domain_values(vt) is None and simplify.bounded(e) is None
         case t.Read(map=m):
             return not isinstance(m, (t.Var, t.Old))
     return False
@@ -468,7 +468,8 @@ class _Gen:
 
     def quant(self, q: t.Quant, sc: _Scope) -> str:
         values = domain_values(q.var_type)
-        assert values is not None
+        if values is None:
+            return self.bounded_quant(q, sc)
         join = " and " if q.kind == "forall" else " or "
         saved = sc.bound.get(q.var)
         try:
@@ -490,6 +491,24 @@ class _Gen:
                 sc.bound.pop(q.var, None)
             else:
                 sc.bound[q.var] = saved
+
+    def bounded_quant(self, q: t.Quant, sc: _Scope) -> str:
+        """`forall x in lo .. hi :: rest` over int: every value of the range, whose width
+        is known only when it runs (a too wide one is refused, not approximated)."""
+        b = simplify.bounded(q)
+        assert b is not None
+        span = f"_span({self.expr(b[0], sc)}, {self.expr(b[1], sc)}, None, None)"
+        saved = sc.bound.get(q.var)
+        name = self.fresh("b")
+        sc.bound[q.var] = name
+        try:
+            body = self.expr(b[2], sc)
+        finally:
+            if saved is None:
+                sc.bound.pop(q.var, None)
+            else:
+                sc.bound[q.var] = saved
+        return f"{'all' if q.kind == 'forall' else 'any'}({body} for {name} in {span})"
 
     def interpreted(self, e: t.TExpr, sc: _Scope) -> str:
         """`e` evaluated by the evaluator, on an `Env` of the names it reads."""
@@ -677,7 +696,7 @@ class _Gen:
 
     def predicates(self, props: list[tuple[int, Property]], name: str) -> None:
         """`name(s)`: the numbers of the properties decided in state s — an invariant
-        false there, a cover true."""
+        false there, a cover true (`props` hold their simplified predicates)."""
         self.emit(0, f"def {name}(s):")
         self.emit(1, "r = []")
         sc = _Scope({})
@@ -693,7 +712,7 @@ class _Gen:
             self.emit(1, f"v{k} = s[{k}]")
         for i, p in props:
             assert p.expr is not None
-            cond = self.expr(simplify.predicate(p.expr), sc)
+            cond = self.expr(p.expr, sc)
             self.emit(1, f"if {cond}: r.append({i})" if p.kind == "cover" else f"if not {cond}: r.append({i})")
         self.emit(1, "return r")
 
@@ -749,6 +768,7 @@ class Compiled:
     layout: Layout
     props: tuple[Property, ...]
     variants: tuple[Variants, ...]  # per transition of the system
+    folded: tuple[Property, ...]  # the properties with their predicates simplified
     successors: Callable[[tuple[Any, ...], list[Any], list[int]], None]
     per_transition: tuple[Callable[[tuple[Any, ...], list[Any], list[int]], None], ...]
     source_lines: int
@@ -756,7 +776,7 @@ class Compiled:
     def predicates(self, open_: list[int]) -> Callable[[tuple[Any, ...]], list[int]]:
         """The state check for the open properties (those with a state predicate)."""
         gen = _Gen(self.layout, self.props)
-        gen.predicates([(i, self.props[i]) for i in open_ if self.props[i].expr is not None], "check")
+        gen.predicates([(i, self.folded[i]) for i in open_ if self.folded[i].expr is not None], "check")
         return gen.build()["check"]  # type: ignore[no-any-return]
 
     def successors_for(self, open_: list[int]) -> Callable[[tuple[Any, ...], list[Any], list[int]], None]:
@@ -775,4 +795,6 @@ def compile_system(system: System, props: tuple[Property, ...], layout: Layout) 
         gen.successors((v,), f"tr{k}")
     lines = len(gen.lines)
     scope = gen.build()
-    return Compiled(layout, props, per, scope["succ"], tuple(scope[f"tr{k}"] for k in range(len(per))), lines)
+    folded = tuple(p if p.expr is None else replace(p, expr=simplify.predicate(p.expr)) for p in props)
+    return Compiled(layout, props, per, folded, scope["succ"], tuple(scope[f"tr{k}"] for k in range(len(per))),
+                    lines)

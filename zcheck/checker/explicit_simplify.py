@@ -194,12 +194,19 @@ def expr(e: t.TExpr, known: Known) -> t.TExpr:
                     return t.Lit(known.old_cells[(m, j)], e.type, e.span)  # type: ignore[arg-type]
             return replace(e, map=mv, index=i)
     if isinstance(e, t.Quant):
-        values = _few_values(e.var_type)
+        values, body = _few_values(e.var_type), e.body
+        b = bounded(e)
+        if values is None and b is not None:
+            lo, hi = expr(b[0], known), expr(b[1], known)
+            if isinstance(lo, t.Lit) and isinstance(hi, t.Lit) and int(hi.value) - int(lo.value) <= UNROLL:
+                values, body = tuple(range(int(lo.value), int(hi.value))), b[2]
         if values is not None:  # a conjunction (disjunction) of the body's instances
-            parts = [expr(_bind(e.body, e.var, t.Lit(v, e.var_type, e.span)), known) for v in values]
+            parts = [expr(_bind(body, e.var, t.Lit(v, e.var_type, e.span)), known) for v in values]
             return _fold("and" if e.kind == "forall" else "or", parts, e)
     e = t.with_children(e, tuple(expr(c, known) for c in t.children(e)))
-    if _closed(e):
+    # the children are folded already: a closed one is a literal (walking the whole
+    # subtree at each level instead was quadratic on the large `deadlock` predicates)
+    if all(isinstance(c, t.Lit) for c in t.children(e)) if not isinstance(e, t.Quant) else _closed(e):
         try:
             v = evaluate(e, Env({}))
         except (EvalError, KeyError, ZeroDivisionError):
@@ -221,6 +228,22 @@ def _few_values(typ: object) -> tuple[Value, ...] | None:
         case RangeT(lo=lo, hi=hi) if hi - lo <= UNROLL:
             return tuple(range(lo, hi))
     return None
+
+
+def bounded(q: t.Quant) -> tuple[t.TExpr, t.TExpr, t.TExpr] | None:
+    """(lo, hi, rest) of `forall x in lo .. hi :: rest` / `exists x in lo .. hi :: rest` over
+    `int` (the type checker's `(lo <= x && x < hi) -> rest` / `... && rest`)."""
+    op = "implies" if q.kind == "forall" else "and"
+    match q.body:
+        case t.Binop(op=o, left=t.Binop(op="and", left=t.Binop(op="le", left=lo, right=t.Bound(name=x1)),
+                                        right=t.Binop(op="lt", left=t.Bound(name=x2), right=hi)), right=rest) \
+                if o == op and x1 == x2 == q.var and not _mentions(lo, q.var) and not _mentions(hi, q.var):
+            return lo, hi, rest
+    return None
+
+
+def _mentions(e: t.TExpr, var: str) -> bool:
+    return any(isinstance(n, t.Bound) and n.name == var for n in t.walk(e))
 
 
 def _bind(e: t.TExpr, var: str, value: t.Lit) -> t.TExpr:
