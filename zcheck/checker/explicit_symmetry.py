@@ -70,19 +70,6 @@ class _Renaming:
 
         return self.pattern.sub(sub, s)
 
-    def value(self, typ: Type, v: Any, sparse: bool) -> Any:
-        """A value of a slot of type `typ` under the permutation (owner values move); a
-        SPARSE map is its PMap's (keys, values), a DENSE one the tuple of its values."""
-        if self.owner_map is None:
-            return v
-        if typ == self.owners:
-            return self.owner_map[v]
-        if isinstance(typ, MapT) and typ.value == self.owners:
-            if sparse:
-                return (v[0], tuple(self.owner_map[x] for x in v[1]))
-            return tuple(self.owner_map[x] for x in v)
-        return v
-
     def expr(self, e: t.TExpr) -> t.TExpr:
         match e:
             case t.Var(name=n) | t.Old(name=n) | t.Local(name=n) | t.Bound(name=n):
@@ -189,20 +176,33 @@ def _symmetric_under(system: System, r: _Renaming, initial: set[Key], layout: La
 
 
 def _applier(layout: Layout, r: _Renaming) -> Callable[[Key], Key]:
-    """The permutation acting on a state of `layout`."""
+    """The permutation acting on a state of `layout`, as a generated function (one tuple
+    display: it runs once per successor under symmetry reduction)."""
     where = {(s.name, s.rigid): k for k, s in enumerate(layout.slots)}
     src = [0] * len(layout.slots)
     for k, s in enumerate(layout.slots):
         src[where[(r.name(s.name) if not s.rigid else s.name, s.rigid)]] = k
-    types = [layout.slots[k].type for k in src]
-    sparse = [layout.slots[k].repr is Repr.SPARSE for k in src]
-    moves = [r.owner_map is not None and (typ == r.owners or (isinstance(typ, MapT) and typ.value == r.owners))
-             for typ in types]
+    items = []
+    for q, k in enumerate(src):
+        slot = layout.slots[k]
+        if r.owner_map is None or r.owner_map == tuple(range(len(r.owner_map))):
+            items.append(f"s[{k}]")
+        elif slot.type == r.owners:
+            items.append(f"_om[s[{k}]]")
+        elif isinstance(slot.type, MapT) and slot.type.value == r.owners:
+            if slot.repr is Repr.SPARSE:
+                items.append(f"(s[{k}][0], tuple([_om[x] for x in s[{k}][1]]))")
+            else:
+                items.append(f"tuple([_om[x] for x in s[{k}]])")
+        else:
+            items.append(f"s[{k}]")
+    return _build(f"def ap(s):\n    return ({''.join(i + ', ' for i in items)})\n", "ap", {"_om": r.owner_map})
 
-    def apply(key: Key) -> Key:
-        return tuple(r.value(types[q], key[k], sparse[q]) if moves[q] else key[k] for q, k in enumerate(src))
 
-    return apply
+def _build(source: str, name: str, scope: dict[str, Any]) -> Any:
+    code = compile(source, "<zcheck-explicit-symmetry>", "exec")
+    exec(code, scope)  # generated from the layout above, never from text
+    return scope[name]
 
 
 @dataclass(frozen=True)
@@ -253,25 +253,29 @@ def _compose(fns: list[Callable[[Key], Key]]) -> Callable[[Key], Key]:
 
 
 def _canon(layout: Layout, groups: list[Group], per_group: list[dict[Perm, Callable[[Key], Key]]]) -> Callable[[Key], Key]:
-    """Sort each group's instances by their own variables' values (see the docstring)."""
-    plans = []
-    for g, appliers in zip(groups, per_group):
-        blocks = []
+    """Sort each group's instances by their own variables' values (see the docstring),
+    as a generated function: the sorted case (most states) costs a few comparisons."""
+    lines = ["def canon(s):"]
+    scope: dict[str, Any] = {"sorted": sorted}
+    for gi, (g, appliers) in enumerate(zip(groups, per_group)):
+        keys = []
         for i in range(g.count):
             tag = re.compile(r"(?<![A-Za-z0-9_\]])" + re.escape(g.tag(i)) + r"(?![0-9])")
             own = sorted((tag.sub("#", s.name), k) for k, s in enumerate(layout.slots) if not s.rigid and tag.search(s.name))
-            blocks.append(tuple(k for _, k in own))
-        plans.append((g.count, blocks, appliers))
-
-    def canon(key: Key) -> Key:
-        for n, blocks, appliers in plans:
-            keys = [tuple(key[k] for k in b) for b in blocks]
-            order = sorted(range(n), key=keys.__getitem__)
-            if order != list(range(n)):
-                perm = [0] * n
-                for new, old in enumerate(order):
-                    perm[old] = new
-                key = appliers[tuple(perm)](key)
-        return key
-
-    return canon
+            keys.append("(" + "".join(f"s[{k}], " for _, k in own) + ")")
+        n = g.count
+        by_order: dict[tuple[int, ...], Callable[[Key], Key]] = {}
+        for perm, f in appliers.items():
+            order = [0] * n
+            for old, new in enumerate(perm):
+                order[new] = old
+            by_order[tuple(order)] = f
+        scope[f"_ap{gi}"] = by_order
+        ks = [f"k{gi}_{i}" for i in range(n)]
+        for k, key in zip(ks, keys):
+            lines.append(f"    {k} = {key}")
+        lines.append(f"    if not ({' <= '.join(ks)}):")
+        lines.append(f"        _k = ({''.join(k + ', ' for k in ks)})")
+        lines.append(f"        s = _ap{gi}[tuple(sorted(range({n}), key=_k.__getitem__))](s)")
+    lines.append("    return s")
+    return _build("\n".join(lines) + "\n", "canon", scope)  # type: ignore[no-any-return]
