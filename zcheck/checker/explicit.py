@@ -28,15 +28,17 @@ hash order, so PYTHONHASHSEED changes neither the states' order nor the traces.
 
 from __future__ import annotations
 
+import itertools
 import time
 from array import array
 from dataclasses import dataclass
 from enum import Enum
 from math import prod
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from zcheck.checker.explicit_compile import (
-    Escape, Layout, Unsupported, all_exprs, compile_system, domain_values, interpreted_maps, make_layout,
+from zcheck.checker.explicit_compile import compile_system
+from zcheck.checker.explicit_layout import (
+    Escape, Layout, Repr, Unsupported, all_exprs, domain_values, interpreted_maps, make_layout,
 )
 from zcheck.checker.explicit_symmetry import Symmetry, find_symmetry
 from zcheck.checker.explicit_trace import Path, Start, initial_states, rebuild
@@ -133,19 +135,13 @@ def _rigid_used(system: System) -> frozenset[str]:
 def _rigid_count(system: System, domains: list[tuple[str, tuple[Value, ...]]]) -> int:
     only_consts = [a for a in system.assumes if not any(isinstance(n, (t.Var, t.Old)) for n in t.walk(a))]
     count = 0
-    for combo in _product([v for _, v in domains]):
+    for combo in itertools.product(*(v for _, v in domains)):
         rigid = dict(zip((n for n, _ in domains), combo))
         try:
             count += all(bool(evaluate(a, Env({}, rigid=rigid))) for a in only_consts)
         except (EvalError, KeyError):
             count += 1
     return count
-
-
-def _product(domains: list[tuple[Value, ...]]) -> Iterable[tuple[Value, ...]]:
-    import itertools
-
-    return itertools.product(*domains)
 
 
 # ---------------------------------------------------------------- the search
@@ -263,6 +259,8 @@ class _Search:
         self.states: list[Key] = []
         self.parent = array("q")
         self.starts: dict[int, Start] = {}
+        self.sym: Symmetry | None = None
+        self.cpu_start = time.process_time()
 
     def decide(self, pid: int, f: _Found) -> bool:
         """Record the first (shortest) violation of property `pid`; True if it is new."""
@@ -355,12 +353,12 @@ class _Search:
     # ------------------------------------------------------------ results
 
     def finish(self, stop: Stop, depth: int, search_start: float, produced: int) -> Exhaustion:
-        now, cpu = time.monotonic(), time.process_time() - getattr(self, "cpu_start", time.process_time())
+        now, cpu = time.monotonic(), time.process_time() - self.cpu_start
         n = len(self.states)
-        sym = getattr(self, "sym", None)
+        sym = self.sym
         stats = Stats(n, produced, depth, now - search_start, search_start - self.begin, cpu, stop,
                       sym.describe() if sym is not None else "", len(self.sliced.vars), len(self.system.vars),
-                      tuple(s.name for s in self.layout.slots if s.repr.value == "sparse"))
+                      tuple(s.name for s in self.layout.slots if s.repr is Repr.SPARSE))
         results: dict[str, Result] = {}
         for i, p in enumerate(self.props):
             f = self.found.get(i)

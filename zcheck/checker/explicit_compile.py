@@ -13,16 +13,8 @@ wherever the operation is not a plain Python operator on ints; the trace of ever
 violation is rebuilt and replayed on the evaluator itself, so a difference shows up
 as an internal error, never as a wrong trace.
 
-A state is a tuple: the rigid constants the cone reads, then the state variables in
-declaration order. Scalars are bool/int; a map over a small finite key type is the
-tuple of its values (DENSE); any other map is its `PMap`'s (keys, values) pair (SPARSE:
-plain tuples hash and compare in C, a dataclass in Python — 2.6 µs per state of
-models/memory_block_locks.zdl). A DENSE map stands
-for every map that agrees with it on the key type. ZDL maps are total, so a read or a
-store outside the key type raises `Escape`, and the engine starts again with that map
-SPARSE: a run that never escapes never looked outside the key type, so merging maps
-that differ only there changes no verdict. Fills are cut to the key type for the same
-reason.
+States are tuples of an `explicit_layout.Layout`; bodies are first simplified with the
+parameters fixed (explicit_simplify), so most map indices are literals.
 
 Successor functions take the transition's parameters and `any` picks one value at a
 time (nested loops), keep the pre-state in locals `v<k>` and the current values of the
@@ -37,149 +29,24 @@ import itertools
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from math import prod
-from enum import Enum
+from types import MappingProxyType
 from typing import Any, Callable
 
 from zcheck.checker import explicit_simplify as simplify
+from zcheck.checker.explicit_layout import (
+    HAVOC_WIDTH, Escape, Layout, Repr, Unsupported, branches, domain_values, needs_interpreter, writes,
+)
 from zcheck.spec import ops
 from zcheck.spec import typed as t
-from zcheck.spec.threads import read_counter
-from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
-from zcheck.system.evaluate import ENUMERATE_LIMIT, Env, evaluate
-from zcheck.system.ir import Property, System, Transition
+from zcheck.spec.types import BvT, IntT, RangeT, Type
+from zcheck.system.evaluate import Env, evaluate
+from zcheck.system.ir import Property, Transition
 from zcheck.system.pmap import PMap
 
-DENSE_KEYS = 256  # maps over at most this many keys are tuples
 UNROLL = 8  # quantifiers over at most this many values are unrolled
-HAVOC_WIDTH = 1 << 16  # an `any in lo .. hi` over more values is not enumerated
 INLINE_STORE = 16  # a store at a literal index into a DENSE map of at most this many keys is a tuple display
 UNROLL_PARAMS = 16  # transitions whose parameters have at most this many combinations are unrolled
 MAX_LINES = 200_000  # generated source beyond this is refused (branching `any` duplicates code)
-
-
-class Unsupported(Exception):
-    """The system has a choice the engine cannot enumerate (an `int` parameter, ...)."""
-
-
-class Escape(Exception):
-    """A DENSE map was accessed outside its key type; `slot` must become SPARSE."""
-
-    def __init__(self, slot: int) -> None:
-        super().__init__(slot)
-        self.slot = slot
-
-
-class Repr(Enum):
-    SCALAR = "scalar"
-    DENSE = "dense"
-    SPARSE = "sparse"
-
-
-@dataclass(frozen=True)
-class Slot:
-    name: str
-    type: Type
-    repr: Repr
-    rigid: bool = False
-    key_lo: int = 0  # DENSE: the first key, and how many keys
-    key_size: int = 0
-
-
-@dataclass(frozen=True)
-class Layout:
-    slots: tuple[Slot, ...]
-
-    def position(self, name: str, rigid: bool = False) -> int:
-        for k, s in enumerate(self.slots):
-            if s.name == name and s.rigid == rigid:
-                return k
-        raise KeyError(name)
-
-    def pack(self, state: dict[str, Any], rigid: dict[str, Any]) -> tuple[Any, ...]:
-        """The evaluator's state (PMaps) as a tuple of this layout."""
-        out = []
-        for k, s in enumerate(self.slots):
-            v = rigid[s.name] if s.rigid else state[s.name]
-            if s.repr is Repr.DENSE:
-                assert isinstance(v, PMap)
-                v = tuple(v.get(key) for key in range(s.key_lo, s.key_lo + s.key_size))
-            elif s.repr is Repr.SPARSE:
-                assert isinstance(v, PMap)
-                v = (v.keys, v.vals)
-            out.append(v)
-        return tuple(out)
-
-    def unpack(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(state, rigid) for the evaluator; a DENSE map gets its first value outside."""
-        state: dict[str, Any] = {}
-        rigid: dict[str, Any] = {}
-        for s, v in zip(self.slots, key):
-            if s.repr is Repr.DENSE:
-                v = dense_to_pmap(v, s.key_lo)
-            elif s.repr is Repr.SPARSE:
-                v = PMap(*v)
-            (rigid if s.rigid else state)[s.name] = v
-        return state, rigid
-
-
-def dense_to_pmap(values: tuple[Any, ...], lo: int) -> PMap:
-    m = PMap.const(values[0]) if values else PMap.const(False)
-    for k, v in enumerate(values):
-        if v != m.get(lo + k):
-            m = m.store(lo + k, v)
-    return m
-
-
-def domain_values(typ: Type) -> tuple[Any, ...] | None:
-    """Every value of a scalar type, when at most ENUMERATE_LIMIT (the evaluator's bound
-    for enumerating a quantifier); None otherwise."""
-    match typ:
-        case BoolT():
-            return (False, True)
-        case EnumT(members=m):
-            return tuple(range(len(m)))
-        case RangeT(lo=lo, hi=hi) if hi - lo <= ENUMERATE_LIMIT:
-            return tuple(range(lo, hi))
-        case BvT(width=w) if w <= 12:
-            return tuple(range(1 << w))
-    return None
-
-
-def key_domain(typ: MapT) -> tuple[int, int] | None:
-    """(first key, number of keys) of a map's key type, when small enough to be DENSE."""
-    vals = domain_values(typ.key)
-    if vals is None or len(vals) > DENSE_KEYS or not vals:
-        return None
-    return int(vals[0]), len(vals)
-
-
-def lock_arrays(system: System) -> dict[str, tuple[int, int]]:
-    """The maps of lock arrays (holders, read counters): `int` keys, but every index is
-    checked to be in 0 .. count (`Escape` covers the rest)."""
-    out: dict[str, tuple[int, int]] = {}
-    for lk in system.locks:
-        if lk.count is not None and lk.count <= DENSE_KEYS:
-            out[lk.name] = (0, lk.count)
-            out.update((read_counter(lk.name, o), (0, lk.count)) for o in lk.readers)
-    return out
-
-
-def make_layout(system: System, rigid_used: tuple[str, ...], sparse: frozenset[str]) -> Layout:
-    slots: list[Slot] = []
-    for name, typ in system.rigid:
-        if name in rigid_used:
-            slots.append(Slot(name, typ, Repr.SCALAR, rigid=True))
-    arrays = lock_arrays(system)
-    for v in system.vars:
-        if isinstance(v.type, MapT):
-            kd = key_domain(v.type) or arrays.get(v.name)
-            if kd is None or v.name in sparse:
-                slots.append(Slot(v.name, v.type, Repr.SPARSE))
-            else:
-                slots.append(Slot(v.name, v.type, Repr.DENSE, key_lo=kd[0], key_size=kd[1]))
-        else:
-            slots.append(Slot(v.name, v.type, Repr.SCALAR))
-    return Layout(tuple(slots))
 
 
 # ---------------------------------------------------------------- runtime helpers
@@ -232,89 +99,11 @@ def _span(lo: Any, hi: Any, dlo: int | None, dhi: int | None) -> range:
     return range(lo, hi)
 
 
-HELPERS: dict[str, Any] = {
+HELPERS = MappingProxyType({
     "_ediv": ops.euclid_div, "_emod": ops.euclid_mod, "_binop": ops.binop, "_unop": ops.unop,
     "_esc": _esc, "_dst": _dst, "_dfill": _dfill, "_span": _span, "_ONE": (0,),
     "_sget": _sget, "_sstore": _sstore, "_sfill": _sfill, "_pm": _pm,
-}
-
-
-# ---------------------------------------------------------------- analysis
-
-
-def writes(body: tuple[t.TStmt, ...], out: set[str]) -> set[str]:
-    """The state variables `body` writes."""
-    for s in body:
-        match s:
-            case t.SAssign(var=v) | t.SStore(var=v) | t.SFill(var=v):
-                out.add(v)
-            case t.SHavoc(var=v) if not s.local:
-                out.add(v)
-            case t.SIf(then=a, else_=b):
-                writes(a, out)
-                writes(b, out)
-            case _:
-                pass
-    return out
-
-
-def branches(body: tuple[t.TStmt, ...]) -> bool:
-    """`body` holds an `any` (it runs more than one way)."""
-    for s in body:
-        if isinstance(s, t.SHavoc):
-            return True
-        if isinstance(s, t.SIf) and (branches(s.then) or branches(s.else_)):
-            return True
-    return False
-
-
-def stmt_exprs(body: tuple[t.TStmt, ...]) -> list[t.TExpr]:
-    out: list[t.TExpr] = []
-    for s in body:
-        match s:
-            case t.SAssign(value=x) | t.SLet(value=x) | t.SRequire(cond=x) | t.SAssert(cond=x):
-                out.append(x)
-            case t.SStore(index=i, value=x):
-                out += [i, x]
-            case t.SFill(lo=lo, hi=hi, value=x):
-                out += [lo, hi, x]
-            case t.SHavoc(index=i, lo=lo, hi=hi):
-                out += [e for e in (i, lo, hi) if e is not None]
-            case t.SIf(cond=c, then=a, else_=b):
-                out += [c, *stmt_exprs(a), *stmt_exprs(b)]
-            case _:
-                pass
-    return out
-
-
-def all_exprs(system: System) -> list[t.TExpr]:
-    out = [v.init for v in system.vars if v.init is not None] + list(system.assumes)
-    out += [p.expr for p in system.properties if p.expr is not None]
-    out += stmt_exprs(system.init)
-    for tr in system.transitions:
-        out += stmt_exprs(tr.body)
-    return out
-
-
-def needs_interpreter(e: t.TExpr) -> bool:
-    """The compiled code hands `e` to the evaluator (a quantifier it cannot enumerate, or
-    a map that is not a variable)."""
-    match e:
-        case t.Quant(var_type=vt):
-            return domain_values(vt) is None and simplify.bounded(e) is None
-        case t.Read(map=m):
-            return not isinstance(m, (t.Var, t.Old))
-    return False
-
-
-def interpreted_maps(system: System) -> frozenset[str]:
-    """Maps read by expressions handed to the evaluator: those must be PMaps."""
-    out: set[str] = set()
-    for e in all_exprs(system):
-        for n in t.walk(e):
-            if needs_interpreter(n):
-                out.update(x.name for x in t.walk(n) if isinstance(x, (t.Var, t.Old)) and isinstance(x.type, MapT))
-    return frozenset(out)
+})
 
 
 # ---------------------------------------------------------------- code generation

@@ -25,6 +25,7 @@ literals too, and the compiled code reads a map cell directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from zcheck.spec import typed as t
 from zcheck.spec.types import BoolT, EnumT, MapT, RangeT
@@ -299,8 +300,8 @@ def _reduce(e: t.TExpr) -> t.TExpr:
 
 
 # x op x for a pure x (every expression is): decided
-_REFLEXIVE = {"eq": True, "le": True, "ge": True, "iff": True, "sle": True, "sge": True,
-              "ne": False, "lt": False, "gt": False, "slt": False, "sgt": False}
+_REFLEXIVE = MappingProxyType({"eq": True, "le": True, "ge": True, "iff": True, "sle": True, "sge": True,
+                               "ne": False, "lt": False, "gt": False, "slt": False, "sgt": False})
 
 
 def predicate(e: t.TExpr) -> t.TExpr:

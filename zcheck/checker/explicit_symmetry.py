@@ -30,9 +30,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from zcheck.checker.explicit_compile import Layout, Repr
+from zcheck.checker.explicit_layout import Layout, Repr
 from zcheck.spec import typed as t
-from zcheck.spec.types import EnumT, MapT, Type
+from zcheck.spec.types import EnumT, MapT
 from zcheck.system.ir import System
 
 MAX_INSTANCES = 6  # 720 permutations: beyond that the group is left alone

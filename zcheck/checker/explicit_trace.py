@@ -17,7 +17,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
-from zcheck.checker.explicit_compile import HAVOC_WIDTH, Compiled, Layout, Unsupported, domain_values
+from zcheck.checker.explicit_compile import Compiled
+from zcheck.checker.explicit_layout import HAVOC_WIDTH, Layout, Unsupported, domain_values
 from zcheck.checker.results import ExplicitExecution, ExplicitMove
 from zcheck.spec import typed as t
 from zcheck.spec.types import BvT, IntT, MapT, RangeT, Type
