@@ -184,6 +184,56 @@ def test_symmetry_reduces_and_the_trace_replays() -> None:
     assert not asym.stats.symmetry and isinstance(asym.results["first"], Violated)
 
 
+DEEP = textwrap.dedent("""\
+    model deep
+    var v0: 0 .. 2 = 0
+    lock L0
+    lock L1
+    process p0[2] {
+      step s0 {
+        acquire L0
+      }
+      step s1 {
+        acquire L1 nested
+        release L1
+        release L0
+      }
+      loop
+    }
+    process p1[2] {
+      step s0 {
+        acquire L1
+      }
+      step s1 {
+        acquire L0
+        release L0
+        release L1
+      }
+      loop
+    }
+    process p2[2] {
+      step s0 {
+        acquire L1
+        release L1
+        v0 := (v0 + 1) % 2
+      }
+      loop
+    }
+    """)
+
+
+def test_deep_deadlock_predicate_and_three_symmetric_groups() -> None:
+    """Six instances give a `deadlock` predicate nested 421 deep (Python's parser stops at
+    200 parentheses: `and`/`or` chains are compiled flat); each process is a group."""
+    system = _system(DEEP)
+    props = api.select(system, ["deadlock", "stuck"])
+    reduced, full = explore(system, props), explore(system, props, symmetry=False)
+    assert reduced.stats.symmetry == "p0[0..1], p1[0..1], p2[0..1]"
+    assert _verdicts(reduced.results) == _verdicts(full.results) == {"deadlock": 2, "stuck": 2}
+    assert reduced.stats.states < full.stats.states
+    assert decode(reduced.results["deadlock"]).length == 2
+
+
 SHORTEST = textwrap.dedent("""\
     model shortest
     var x: 0 .. 16 = 0

@@ -38,7 +38,7 @@ from zcheck.checker.explicit_layout import (
 )
 from zcheck.spec import ops
 from zcheck.spec import typed as t
-from zcheck.spec.types import BvT, IntT, RangeT, Type
+from zcheck.spec.types import BOOL, BvT, IntT, RangeT, Type
 from zcheck.system.evaluate import Env, evaluate
 from zcheck.system.ir import Property, Transition
 from zcheck.system.pmap import PMap
@@ -227,12 +227,10 @@ class _Gen:
         return f"_unop({op!r}, {x}, {self.const(typ)})"
 
     def binop(self, op: str, a: t.TExpr, b: t.TExpr, sc: _Scope) -> str:
+        if op in ("and", "or"):  # one flat chain: the deadlock predicates nest hundreds deep
+            return "(" + f" {op} ".join(self.expr(x, sc) for x in _chain(op, t.Binop(op, a, b, BOOL))) + ")"
         x, y = self.expr(a, sc), self.expr(b, sc)
         match op:
-            case "and":
-                return f"({x} and {y})"
-            case "or":
-                return f"({x} or {y})"
             case "implies":
                 return f"((not {x}) or {y})"
             case "iff":
@@ -506,10 +504,26 @@ class _Gen:
         self.emit(1, "return r")
 
     def build(self) -> dict[str, Any]:
-        code = compile("\n".join(self.lines) + "\n", "<zcheck-explicit>", "exec")
+        try:
+            code = compile("\n".join(self.lines) + "\n", "<zcheck-explicit>", "exec")
+        except (SyntaxError, RecursionError, MemoryError) as exc:  # Python's parser nests 200 deep at most
+            raise Unsupported(f"the compiled code is too deeply nested for Python ({type(exc).__name__})") from None
         scope = dict(self.globals)
         exec(code, scope)  # the source is generated from the typed IR above, never from text
         return scope
+
+
+def _chain(op: str, e: t.TExpr) -> list[t.TExpr]:
+    """The operands of a chain of `op` (and/or, associative), left to right."""
+    out: list[t.TExpr] = []
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, t.Binop) and x.op == op:
+            stack += [x.right, x.left]
+        else:
+            out.append(x)
+    return out
 
 
 def _interpreter(e: t.TExpr, names: dict[str, tuple[str, ...]]) -> Callable[..., Any]:
