@@ -225,8 +225,9 @@ def explore(system: System, props: list[Property], max_states: int = MAX_STATES,
 
 
 def _first(typ: Type) -> Value:
+    """A value for a rigid constant the cone does not read (any value will do)."""
     vals = domain_values(typ)
-    return vals[0] if vals else (False if str(typ) == "bool" else 0)
+    return vals[0] if vals else 0
 
 
 def _unsupported(system: System, sliced: System, props: list[Property], why: str, begin: float) -> Exhaustion:

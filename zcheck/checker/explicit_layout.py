@@ -70,16 +70,10 @@ class Slot:
 class Layout:
     slots: tuple[Slot, ...]
 
-    def position(self, name: str, rigid: bool = False) -> int:
-        for k, s in enumerate(self.slots):
-            if s.name == name and s.rigid == rigid:
-                return k
-        raise KeyError(name)
-
     def pack(self, state: dict[str, Any], rigid: dict[str, Any]) -> tuple[Any, ...]:
         """The evaluator's state (PMaps) as a tuple of this layout."""
         out = []
-        for k, s in enumerate(self.slots):
+        for s in self.slots:
             v = rigid[s.name] if s.rigid else state[s.name]
             if s.repr is Repr.DENSE:
                 assert isinstance(v, PMap)
