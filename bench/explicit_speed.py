@@ -144,7 +144,7 @@ def _gen_workers():  # type: ignore[no-untyped-def]
 def _interpreted_bfs(system, props, budget: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     """Breadth-first search running the concrete evaluator over the typed IR for every
     state (the same cone, layout and initial states as the engine; no compiling)."""
-    from zcheck.checker import explicit_compile as ec
+    from zcheck.checker import explicit_layout as ec
     from zcheck.checker.explicit_trace import initial_states, transition_runs
     from zcheck.system.cone import slice_system
 
