@@ -1,8 +1,9 @@
 """Checker: the closed result type of every engine.
 
-`Violated` carries the *encoded* execution (a Z3 model and the names it binds); the
-`counterexamples` stage decodes it into plain data and replays it. `Proved` names its
-engine and certificate. `Holds` is bounded and never called proved.
+`Violated` carries the *encoded* execution — a Z3 model and the names it binds, or, from
+the explicit-state engine, the choices of each step — and the `counterexamples` stage
+decodes it into plain data and replays it. `Proved` names its engine and certificate.
+`Holds` is bounded and never called proved.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Union
 import z3
 
 from zcheck.checker.encode import Encoding, Witness
-from zcheck.system.ir import Property
+from zcheck.spec.types import Type
+from zcheck.system.evaluate import Value
+from zcheck.system.ir import Property, System
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,36 @@ class EncodedExecution:
 
 
 @dataclass(frozen=True)
+class ExplicitMove:
+    """One step of an explicit execution: the transition and every choice it made."""
+
+    transition: str  # as in `Transition.name`
+    params: tuple[tuple[str, Value], ...]
+    picks: tuple[tuple[str, Value], ...]  # `any` choices by `SHavoc.choice`
+
+
+@dataclass(frozen=True)
+class ExplicitExecution:
+    """A path found by enumeration, as the choices that make it (the explicit engine).
+
+    `system` is the whole system the trace replays on; a choice it needs that is not
+    recorded (a variable outside the property's cone) may take any value, and decoding
+    takes the first one in range. `states` are the cone's variables in states 0..n as
+    the engine found them (decoding compares the replay with them)."""
+
+    system: System
+    init_picks: tuple[tuple[str, Value], ...]  # `const:C`, `init:V` and init-block picks
+    moves: tuple[ExplicitMove, ...]
+    where: str  # as in EncodedExecution
+    witnesses: tuple[tuple[str, Type, Value], ...]  # (display name, type, value)
+    states: tuple[dict[str, Value], ...]
+
+
+@dataclass(frozen=True)
 class Violated:
     prop: Property
     depth: int
-    execution: EncodedExecution
+    execution: EncodedExecution | ExplicitExecution
 
 
 @dataclass(frozen=True)
@@ -46,8 +75,8 @@ class Holds:
 @dataclass(frozen=True)
 class Proved:
     prop: Property
-    engine: str  # "kind" | "pdr"
-    detail: str  # k for k-induction, or a description of the invariant
+    engine: str  # "kind" | "pdr" | "explicit"
+    detail: str  # k for k-induction, a description of the invariant, or "exhaustion, N states"
     certificate: tuple[str, ...] = field(default=())  # the invariant's conjuncts, as text
     lemmas: tuple[str, ...] = ()  # lemmas proved jointly with the property
     assumed: tuple[str, ...] = ()  # invariants proved earlier and assumed in every state

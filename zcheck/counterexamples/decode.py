@@ -6,6 +6,11 @@ are read from the model — initial picks, the transition and parameters of each
 recomputed state is then compared with the model's state (maps exactly, by a fresh
 solver query), every step must be enabled, and the property must fail on the evaluator.
 Any disagreement raises `ReplayError`: an internal error, never a result.
+
+An `ExplicitExecution` (the explicit-state engine) carries the choices themselves; it
+is replayed the same way on its whole system, a choice it leaves out (a variable
+outside the property's cone) taking the first value in range, and the replayed states
+are compared with the engine's on the variables it tracked.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ import z3
 
 from zcheck.checker.encode import Encoding, literal
 from zcheck.checker.maps import MapTerm
-from zcheck.checker.results import Violated
+from zcheck.checker.results import ExplicitExecution, Violated
 from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.trace import Explanation, Trace, TraceStep
 from zcheck.counterexamples.values import key_text, scalar_text
 from zcheck.spec import typed as t
-from zcheck.spec.types import INT, BoolT, BvT, MapT, Type
+from zcheck.spec.types import INT, BoolT, BvT, MapT, RangeT, Type
 from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value, evaluate
 from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
 from zcheck.system.threads import ENV, LOCKDEP, Threads, holds as holds_class
@@ -59,6 +64,8 @@ def _step_picks(enc: Encoding, tr: Transition, k: int) -> dict[str, z3.ExprRef]:
 
 
 def decode(v: Violated) -> Trace:
+    if isinstance(v.execution, ExplicitExecution):
+        return _decode_explicit(v, v.execution)
     ex = v.execution
     enc, model, sysm = ex.encoding, ex.model, ex.encoding.sys
     start = initial(sysm, _picker(model, enc.init_picks))
@@ -81,20 +88,87 @@ def decode(v: Violated) -> Trace:
         picks = tuple((name, value) for name, value in out.choices.items())
         steps.append(TraceStep(k + 1, tr.name, shown, picks, tr.span, out.state))
         state = out.state
-    return _finish(v, start.state, start.rigid, tuple(steps), last, start.outcome.asserts)
+    wit_values = tuple((w.name, w.type, scalar(model, w.const, w.type)) for w in ex.witnesses)
+    return _finish(v, sysm, ex.where, wit_values, start.state, start.rigid, tuple(steps), last, start.outcome.asserts)
+
+
+def _decode_explicit(v: Violated, ex: ExplicitExecution) -> Trace:
+    sysm = ex.system
+    start = initial(sysm, _recorded(dict(ex.init_picks)))
+    if not start.ok:
+        raise ReplayError("the initial state of the counterexample violates an `assume` or `require` of init")
+    _same_tracked(ex, start.state, 0)
+    by_name = {tr.name: tr for tr in sysm.transitions}
+    state, steps, last = start.state, [], None
+    for k, move in enumerate(ex.moves):
+        tr = by_name.get(move.transition)
+        if tr is None:
+            raise ReplayError(f"step {k + 1}: the model has no transition `{move.transition}`")
+        params = dict(move.params)
+        out = step(sysm, tr, state, params, _recorded(dict(move.picks)), start.rigid)
+        is_last_site = ex.where == "site" and k == len(ex.moves) - 1
+        if not out.enabled and not is_last_site:
+            raise ReplayError(f"step {k + 1} ({tr.name}) is not enabled on the evaluator")
+        if not is_last_site:
+            _same_tracked(ex, out.state, k + 1)
+        last = out
+        shown = tuple((n, typ, params[n]) for n, typ in tr.params)
+        steps.append(TraceStep(k + 1, tr.name, shown, tuple(out.choices.items()), tr.span, out.state))
+        state = out.state
+    return _finish(v, sysm, ex.where, ex.witnesses, start.state, start.rigid, tuple(steps), last,
+                   start.outcome.asserts)
+
+
+def _recorded(picks: dict[str, Value]):  # type: ignore[no-untyped-def]
+    """The recorded choice, else the first value the `any` allows (a variable the
+    engine did not track: any value replays)."""
+
+    def choose(s: t.SHavoc, env: Env) -> Value:
+        if s.choice in picks:
+            return picks[s.choice]
+        return _first_value(s, env)
+
+    return choose
+
+
+def _first_value(s: t.SHavoc, env: Env) -> Value:
+    typ = s.domain
+    if isinstance(typ, MapT):
+        return PMap.const(_first_scalar(typ.value, None))
+    lo = int(evaluate(s.lo, env)) if s.lo is not None else None  # type: ignore[arg-type]
+    return _first_scalar(typ, lo)
+
+
+def _first_scalar(typ: Type, lo: int | None) -> Value:
+    match typ:
+        case BoolT():
+            return False
+        case RangeT(lo=a):
+            return max(a, lo) if lo is not None else a
+        case BvT():
+            return max(0, lo) if lo is not None else 0
+        case _:
+            return lo if lo is not None else 0
+
+
+def _same_tracked(ex: ExplicitExecution, state: dict[str, Value], k: int) -> None:
+    if k >= len(ex.states):
+        return
+    for name, want in ex.states[k].items():
+        if state.get(name) != want:
+            raise ReplayError(f"`{name}` in state {k}: explicit engine {want}, evaluator {state.get(name)}")
 
 
 def _finish(
-    v: Violated, init_state: dict[str, Value], rigid: dict[str, Value], steps: tuple[TraceStep, ...],
+    v: Violated, sysm: System, where: str, wit_values: tuple[tuple[str, Type, Value], ...],
+    init_state: dict[str, Value], rigid: dict[str, Value], steps: tuple[TraceStep, ...],
     last: object, init_asserts: tuple[AssertOutcome, ...],
 ) -> Trace:
-    ex, prop = v.execution, v.prop
-    model = ex.model
-    texts = ex.encoding.sys.sources.texts
-    wit_values = tuple((w.name, w.type, scalar(model, w.const, w.type)) for w in ex.witnesses)
+    prop = v.prop
+    texts = sysm.sources.texts
     final = steps[-1].state if steps else init_state
     verdict = "reached" if prop.kind == "cover" else "violated"
-    if ex.where == "state":
+    if where == "state":
         assert prop.expr is not None
         try:
             value = holds(prop, final, rigid)
@@ -103,20 +177,20 @@ def _finish(
         if value != (prop.kind == "cover"):
             raise ReplayError(f"`{prop.name}` does not {'hold' if prop.kind == 'cover' else 'fail'} in the final state")
         if prop.kind == "implicit" and prop.name in (DEADLOCK, STUCK):
-            why = concurrency_explanation(ex.encoding.sys, prop.name, final, rigid)
+            why = concurrency_explanation(sysm, prop.name, final, rigid)
         else:
             why = explain(prop.expr, Env(final, rigid=rigid), wit_values, prop.kind == "cover", texts)
         return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, None)
-    outcomes = init_asserts if ex.where == "init-site" else getattr(last, "asserts", ())
+    outcomes = init_asserts if where == "init-site" else getattr(last, "asserts", ())
     failed = [a for a in outcomes if a.prop == prop.name and not a.ok]
     if not failed:
         raise ReplayError(f"no site of `{prop.name}` fails when the last step is replayed")
     site = failed[0]
     if prop.name.startswith("transitions("):
-        why = lifecycle_explanation(ex.encoding.sys, prop.name[len("transitions("):-1], site, wit_values,
+        why = lifecycle_explanation(sysm, prop.name[len("transitions("):-1], site, wit_values,
                                     steps[-1].transition if steps else "init")
     elif prop.name == LOCKDEP and prop.kind == "implicit":
-        why = lockdep_explanation(ex.encoding.sys, site, steps, init_state, rigid)
+        why = lockdep_explanation(sysm, site, steps, init_state, rigid)
     else:
         why = explain(site.stmt.cond, site.env, wit_values, False, texts)
     return Trace(prop.name, prop.kind, verdict, init_state, rigid, steps, wit_values, why, site.stmt.span)

@@ -100,6 +100,11 @@ def _quant(q: t.Quant, env: Env) -> bool:
     return not want
 
 
+def quantifier_values(q: t.Quant, env: Env) -> list[Value]:
+    """The values at which `q`'s bound variable is tried (all of them, or test points)."""
+    return _candidates(q, env)
+
+
 def _candidates(q: t.Quant, env: Env) -> list[Value]:
     typ = q.var_type
     size = finite_size(typ)
