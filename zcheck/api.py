@@ -112,7 +112,7 @@ def _result(p: Property, r: Result, cti: Cti | None, log: tuple[StageRun, ...] =
     elif isinstance(r, Proved):
         detail = f"by {r.detail}" + (f", with lemmas {', '.join(r.lemmas)}" if r.lemmas else "")
         detail += f", assuming proved {', '.join(r.assumed)}" if r.assumed else ""
-        detail += "; certificate re-checked"
+        detail += "; every reachable state visited" if r.engine == "explicit" else "; certificate re-checked"
     elif isinstance(r, Unknown):
         detail = f"{r.reason}" + (f" (no violation up to depth {r.depth})" if r.depth >= 0 else "")
     shown = decode_cti(cti) if cti is not None and verdict in ("holds", "unknown") else None

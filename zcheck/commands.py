@@ -248,7 +248,9 @@ def _text(run: api.Run, results: list[api.PropertyResult], args: argparse.Namesp
         if r.verdict in ("holds", "unknown") and _unfinished(r.engines):
             lines.append(f"  {'':<12} {'':<{width}}  engines: {'; '.join(e.describe() for e in _unfinished(r.engines))}")
         cert = getattr(r.result, "certificate", None)
-        if cert and r.result.engine == "pdr":
+        if cert and r.result.engine == "explicit":
+            lines.append(f"  {'':<12} {'':<{width}}  certificate: {'; '.join(cert)}")
+        elif cert and r.result.engine == "pdr":
             lines.append(f"  {'':<12} {'':<{width}}  certificate: inductive invariant {cert[0]}")
         elif cert:
             rel = f" relative to {' && '.join(r.result.assumed)}" if r.result.assumed else ""

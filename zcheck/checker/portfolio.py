@@ -34,6 +34,7 @@ from typing_extensions import assert_never
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
+from zcheck.checker.explicit import Stop, explore
 from zcheck.checker.infer import Budget as InferBudget, infer, sample
 from zcheck.checker.kind import Cti, GaveUp, prove
 from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
@@ -59,6 +60,7 @@ class Stage(StrEnum):
     """An engine as named in a property's log."""
 
     BMC = "bmc"
+    EXPLICIT = "exhaustion"
     KIND = "k-induction"
     INFER = "inference"
     PDR = "pdr"
@@ -100,6 +102,7 @@ class Budgets:
     shallow_query: int = 1_000_000  # per query of the shallow BMC before k = 1 (at depth <= 2, most take < 0.5 M)
     induction_query: int = 10_000_000  # per k-induction query in auto
     kind_query: int = 50_000_000  # per k-induction query with --engine kind
+    explicit_states: int = 200_000  # reachable states per property for exhaustion (explicit.py)
     infer_query: int = 10_000_000  # per inference (Houdini) query
     infer_total: int = 100_000_000  # per property, all inference queries together
     pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (docs/adr/0002)
@@ -260,9 +263,36 @@ class Portfolio:
         self.listener.sync(props, self.raw)
         return base
 
+    def _exhaust(self, props: list[Property]) -> None:
+        """Explicit-state exhaustion of each open property's cone, within a budget of
+        states (deterministic): PROVED "by exhaustion, N states", or the shortest
+        violation. Answers at once (unknown) when a choice cannot be enumerated."""
+        for p in self._open(props):
+            if self.deadline.expired():
+                return
+            run = explore(self.system, [p], self.opts.budgets.explicit_states, timeout=self.deadline.left())
+            r = run.results[p.name]
+            match r:
+                case Proved() | Violated():
+                    self.raw[p.name] = r
+                    self._note(p, StageRun(Stage.EXPLICIT, End.DECIDED, r.detail if isinstance(r, Proved) else ""))
+                case Unknown():
+                    if run.stats.stop is Stop.BUDGET:
+                        self._note(p, StageRun(Stage.EXPLICIT, End.BUDGET, f"{self.opts.budgets.explicit_states:,} states"))
+                    elif run.stats.stop is Stop.TIMEOUT:
+                        self._note(p, StageRun(Stage.EXPLICIT, End.TIMEOUT))
+                case Holds():
+                    pass
+                case _:
+                    assert_never(r)
+        self.listener.sync(props, self.raw)
+
     def _base_and_k1(self, props: list[Property]) -> None:
-        """The shallow BMC, then k = 1 induction for each property neither refuted."""
+        """The shallow BMC, exhaustion of small cones, then k = 1 induction for each
+        property still open."""
         base = self._shallow(props)
+        if self.opts.engine is Engine.AUTO:
+            self._exhaust(props)
         clean0 = [lm for lm in self.lemmas if isinstance(base.get(lm.name), Holds)]
         for p in props:
             if p.name in self.raw or p.kind == "cover":
