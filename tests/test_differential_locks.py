@@ -32,7 +32,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # `tests/` is not a package; make `tests.differential` importable
     sys.path.insert(0, ROOT)
 
-from tests.differential.explicit import DEADLOCK, STUCK, Expected, explore  # noqa: E402
+from tests.differential.compare import compare, report  # noqa: E402
+from tests.differential.explicit import DEADLOCK, STUCK, explore  # noqa: E402
 from tests.differential.gen import (  # noqa: E402
     BLOCKING, Action, AnyBool, Assert, Assign, At, Bin, BugOn, Fill, Goto, If, Let, Lit, LockDecl, LockOp, Model, Name,
     Not, OwnerOf, Proc, Prop, ReadersOf, Require, SelfIdx, Store, TBool, TRange, TryLock, VarDecl, Who, models, render,
@@ -42,11 +43,6 @@ EXAMPLES = int(os.environ.get("ZCHECK_DIFF_EXAMPLES", "60"))
 DEPTH = int(os.environ.get("ZCHECK_DIFF_DEPTH", "5"))
 TIMEOUT = float(os.environ.get("ZCHECK_DIFF_TIMEOUT", "30"))
 ENGINE = os.environ.get("ZCHECK_DIFF_LOCKS_ENGINE", "bmc")
-
-HIT = {"invariant": "violated", "assert": "violated", "cover": "reached"}
-MISS_OK = {"invariant": {"holds", "proved"}, "assert": {"holds", "proved"},
-           "cover": {"not_reached", "unreachable"}}
-
 
 # ----------------------------------------------------------------------- zcheck's limitation
 
@@ -92,40 +88,7 @@ def may_skip_waits(model: Model) -> bool:
     return False
 
 
-# ----------------------------------------------------------------------- comparison
-
-
-def compare(model: Model, expected: Expected, results, unchecked: dict, depth: int) -> list[str]:
-    problems: list[str] = []
-    by_name = {r.name: r for r in results}
-    for name, want in expected.depth.items():
-        kind = expected.kind[name]
-        r = by_name.get(name)
-        if r is None:
-            if name in (DEADLOCK, STUCK) and name in unchecked:
-                if not may_skip_waits(model):
-                    problems.append(f"{name}: zcheck leaves it out ({unchecked[name]}), but no body picks or "
-                                    f"writes a map before a require")
-                continue
-            problems.append(f"{name} ({kind}): missing from zcheck's results")
-            continue
-        if r.verdict == "unknown":
-            if want is not None and r.depth is not None and want <= r.depth:
-                problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says unknown "
-                                f"after finishing depth {r.depth}")
-        elif want is None:
-            if r.verdict not in MISS_OK[kind]:
-                problems.append(f"{name} ({kind}): expected no {HIT[kind]} within depth {depth}, "
-                                f"zcheck says {r.verdict} at {r.depth}")
-        elif r.verdict != HIT[kind] or r.depth != want:
-            problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says {r.verdict} at {r.depth}")
-        if getattr(r, "error", None):
-            problems.append(f"{name} ({kind}): zcheck could not replay its own trace: {r.error}")
-    for r in results:
-        if r.name not in expected.depth and r.verdict == "violated":
-            problems.append(f"{r.name} ({r.kind}): violated at {r.depth}, but the generated model keeps "
-                            f"writes and lock indices in range and never divides by zero")
-    return problems
+# ----------------------------------------------------------------------- running zcheck
 
 
 def run_zcheck(text: str, depth: int, engine: str = ENGINE):
@@ -144,15 +107,9 @@ def check_lock_model(model: Model, depth: int = DEPTH) -> dict:
         results, unchecked = run_zcheck(text, depth)
     except Exception as exc:  # a crash or a rejected valid model is a finding too
         raise AssertionError(f"zcheck raised {type(exc).__name__}: {exc}\n--- model ---\n{text}") from exc
-    problems = compare(model, expected, results, unchecked, depth)
+    problems = compare(expected, results, depth, unchecked, may_skip_waits(model))
     if problems:
-        got = [f"{r.name} ({r.kind}): {r.verdict} at {r.depth}" for r in results]
-        got += [f"{n}: not checked ({why})" for n, why in unchecked.items()]
-        raise AssertionError(
-            "zcheck disagrees with the explicit-state BFS (depth %d):\n%s\n--- model ---\n%s--- BFS ---\n  %s "
-            "(%d states)\n--- zcheck ---\n%s" % (depth, "\n".join(f"  {p}" for p in problems), text,
-                                                  expected.describe(), expected.states,
-                                                  "\n".join(f"  {g}" for g in got)))
+        raise AssertionError(report(depth, problems, text, expected, results, unchecked))
     return {
         "unknown": any(r.verdict == "unknown" for r in results),
         "waits unchecked": bool(set(unchecked) & {DEADLOCK, STUCK}),
