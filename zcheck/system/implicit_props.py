@@ -130,10 +130,13 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             run.dirty.add(v)
         case t.SHavoc(var=v) if v == SCENARIO_POS:  # a scenario's bookkeeping, not the model's
             pass
-        case t.SHavoc(var=v, local=True):
-            run.locals.pop(v, None)  # a later read of the pick is unsupported
-        case t.SHavoc(var=v):
-            run.dirty.add(v)
+        case t.SHavoc(var=v, local=local, lo=lo, hi=hi):
+            if lo is not None and hi is not None:  # `any in lo .. hi` has no value when hi <= lo: the body stops
+                run.guard.append(t.Binop("implies", path, t.Binop("lt", run.sub(lo), run.sub(hi), BOOL), BOOL))
+            if local:
+                run.locals.pop(v, None)  # a later read of the pick is unsupported
+            else:
+                run.dirty.add(v)
         case t.SLet(name=n, value=x):
             try:
                 run.locals[n] = run.sub(x)
