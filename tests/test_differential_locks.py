@@ -385,7 +385,6 @@ HAND = {
     "procedure_twice": (TWICE, {"inv0": 3, "deadlock": None, "stuck": None, "lockdep": None}),
 }
 ZCHECK_DEVIATES: dict[str, str] = {  # FINDINGS.md #9 and #10 were fixed in zcheck
-    "procedure_retry": "a goto back to a procedure's first step calls it again",
     "procedure_twice": "a procedure called twice: one transition name for both copies",
 }
 

@@ -140,7 +140,8 @@ def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], l
             vars_.append(StateVar(inst + name[len(prefix):], ptype, None, p.span))
         for v in p.locals:
             init = None if v.init is None else _rename(v.init, prefix, inst, i)
-            vars_.append(StateVar(inst + v.name[len(prefix):], v.type, init, v.span))
+            hidden = v.name.endswith(".#goto")  # bookkeeping of a procedure's gotos (declcheck)
+            vars_.append(StateVar(inst + v.name[len(prefix):], v.type, init, v.span, hidden=hidden))
         ends = threads.Ends(pc, targets)
         for idx, step in enumerate(p.steps):
             nxt = idx + 1 if idx + 1 < done else (0 if p.loop else done)
