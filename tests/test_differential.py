@@ -30,7 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # `tests/` is not a package; make `tests.differential` importable
     sys.path.insert(0, ROOT)
 
-from tests.differential.explicit import Expected, explore
+from tests.differential.compare import compare, report
+from tests.differential.explicit import explore
 from tests.differential.gen import (
     Action, Assert, Assign, Bin, Fill, If, Lit, Model, Name, Not, Prop, Quant, Read, Require,
     Store, TBool, TEnum, TMap, TRange, VarDecl, models, render,
@@ -38,51 +39,6 @@ from tests.differential.gen import (
 
 EXAMPLES = int(os.environ.get("ZCHECK_DIFF_EXAMPLES", "300"))
 DEPTH = int(os.environ.get("ZCHECK_DIFF_DEPTH", "5"))
-
-HIT = {"invariant": "violated", "assert": "violated", "cover": "reached"}
-MISS_OK = {"invariant": {"holds", "proved"}, "assert": {"holds", "proved"},
-           "cover": {"not_reached", "unreachable"}}
-
-
-def _table(rows) -> str:
-    return "\n".join(f"  {r}" for r in rows)
-
-
-def compare(text: str, expected: Expected, results, depth: int) -> list[str]:
-    """Every disagreement between the BFS and zcheck's results, as readable lines.
-
-    UNKNOWN (the solver ran out of time) is not a disagreement as long as it is honest:
-    BMC finished every depth up to the one it reports, so the BFS must find nothing
-    there either."""
-    problems: list[str] = []
-    by_name = {}
-    for r in results:
-        by_name.setdefault(r.name, r)
-    for name, want in expected.depth.items():
-        kind = expected.kind[name]
-        r = by_name.get(name)
-        if r is None:
-            problems.append(f"{name} ({kind}): missing from zcheck's results")
-            continue
-        if r.verdict == "unknown":
-            if want is not None and r.depth is not None and want <= r.depth:
-                problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says unknown "
-                                f"after finishing depth {r.depth}")
-        elif want is None:
-            if r.verdict not in MISS_OK[kind]:
-                problems.append(f"{name} ({kind}): expected no {HIT[kind]} within depth {depth}, "
-                                f"zcheck says {r.verdict} at {r.depth}")
-        elif r.verdict != HIT[kind] or r.depth != want:
-            problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, "
-                            f"zcheck says {r.verdict} at {r.depth}")
-        if getattr(r, "error", None):
-            problems.append(f"{name} ({kind}): zcheck could not replay its own trace: {r.error}")
-    for r in results:
-        if r.name not in expected.depth and r.verdict == "violated":
-            problems.append(f"{r.name} ({r.kind}): implicit property violated at {r.depth}, but the "
-                            f"generated model keeps writes in range and never divides by zero")
-    return problems
-
 
 # Per-model solver time limit (seconds), passed when verify_text accepts `timeout`. A
 # timeout shows up as verdict "unknown": not wrong, but rare, or the test fails (see
@@ -114,14 +70,9 @@ def check_model(model: Model, depth: int = DEPTH) -> bool:
         results = verify_text(text, depth=depth, **kwargs)
     except Exception as exc:  # a crash or a rejected valid model is a finding too
         raise AssertionError(f"zcheck raised {type(exc).__name__}: {exc}\n--- model ---\n{text}") from exc
-    problems = compare(text, expected, results, depth)
+    problems = compare(expected, results, depth)
     if problems:
-        got = [f"{r.name} ({r.kind}): {r.verdict} at {r.depth}" for r in results]
-        raise AssertionError(
-            f"zcheck disagrees with the explicit-state BFS (depth {depth}):\n{_table(problems)}\n"
-            f"--- model ---\n{text}--- BFS ---\n  {expected.describe()} ({expected.states} states)\n"
-            f"--- zcheck ---\n{_table(got)}"
-        )
+        raise AssertionError(report(depth, problems, text, expected, results))
     return any(r.verdict == "unknown" for r in results)
 
 

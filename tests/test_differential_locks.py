@@ -1,13 +1,20 @@
 """Differential test for the v2 concurrency vocabulary: zcheck's BMC vs an explicit-state BFS.
 
 Hypothesis generates small models with processes *and locks* (tests/differential/gen.py,
-`models(procs=True, locks=True)`): 1-2 mutexes (sometimes an array of two) and maybe an
-rwsem, taken and released by process steps and by global actions (owner `env`), trylocks
-(`if try_acquire L`, `let ok = try_acquire L`), `bug_on`, `goto` ending a step, and
-`let x = any bool`. tests/differential/explicit.py interprets them independently of zcheck
-(docs/language.md §6, /work/shared/ZDL-concurrency.md). For every named assert/bug_on,
-invariant and cover, and for the implicit `deadlock`, `stuck`, `lockdep` and `lock(L)`,
-zcheck's verdict and shortest depth (engine `bmc`) must equal the BFS's.
+`models(procs=True, locks=True)`): 1-2 mutexes or spinlocks (sometimes an array of two)
+and maybe an rwsem, taken and released by process steps and by global actions (owner
+`env`), `nested`, trylocks (`if try_acquire L`, `let ok = try_acquire L`), `bug_on` and
+asserts sharing a name, `goto` and `done` ending a step, picks (`let x = any bool`,
+`any 0 .. n`, `any in lo .. hi`), `self`, process parameters and locals, procedures
+(nested, called once or twice, with arguments and locals), RCU read sections and
+`synchronize_rcu`, and expressions over owners (`owner`, `writer`, `readers`,
+`held_by`, instance references with literal or computed indices, `none`, `env`), pcs
+(`at`, procedure steps included) and instance fields (`p0[i].x`), in properties
+(quantified over instances too) and in bodies. tests/differential/explicit.py interprets
+them independently of zcheck (docs/language.md §6, /work/shared/ZDL-concurrency.md). For
+every named assert/bug_on, invariant and cover, and for the implicit `deadlock`, `stuck`,
+`lockdep`, `lock(L)` and `lock(rcu)`, zcheck's verdict and shortest depth (engine `bmc`)
+must equal the BFS's.
 
 `deadlock` and `stuck` are not checked by zcheck when a step or action picks a value or
 writes a map before a `require` that depends on it (warning ZC904, docs/language.md §6.7);
@@ -32,21 +39,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # `tests/` is not a package; make `tests.differential` importable
     sys.path.insert(0, ROOT)
 
-from tests.differential.explicit import DEADLOCK, STUCK, Expected, explore  # noqa: E402
+from tests.differential.compare import compare, report  # noqa: E402
+from tests.differential.explicit import DEADLOCK, STUCK, explore  # noqa: E402
 from tests.differential.gen import (  # noqa: E402
-    BLOCKING, Action, AnyBool, Assert, Assign, At, Bin, BugOn, Fill, Goto, If, Let, Lit, LockDecl, LockOp, Model, Name,
-    Not, OwnerOf, Proc, Prop, ReadersOf, Require, SelfIdx, Store, TBool, TRange, TryLock, VarDecl, Who, models, render,
+    BLOCKING, PICKS, Action, AnyBool, AnyIn, Assert, Assign, At, Bin, BugOn, CallItem, Fill, Goto, If, Let,
+    Lit, LockDecl, LockOp, Model, Name, Not, OwnerOf, Proc, Procedure, Prop, Rcu, Read, ReadersOf, Require, SelfIdx,
+    Store, TBool, TMap, TRange, TryLock, VarDecl, Who, models, render,
 )
 
 EXAMPLES = int(os.environ.get("ZCHECK_DIFF_EXAMPLES", "60"))
 DEPTH = int(os.environ.get("ZCHECK_DIFF_DEPTH", "5"))
 TIMEOUT = float(os.environ.get("ZCHECK_DIFF_TIMEOUT", "30"))
 ENGINE = os.environ.get("ZCHECK_DIFF_LOCKS_ENGINE", "bmc")
-
-HIT = {"invariant": "violated", "assert": "violated", "cover": "reached"}
-MISS_OK = {"invariant": {"holds", "proved"}, "assert": {"holds", "proved"},
-           "cover": {"not_reached", "unreachable"}}
-
 
 # ----------------------------------------------------------------------- zcheck's limitation
 
@@ -62,7 +66,7 @@ def _flat(stmts):
 def _dirties(s, arrays: set) -> bool:
     """A statement after which zcheck's symbolic run cannot read some value: a pick, a map
     write, or any statement writing a lock array (a lock array is a map from index to owner)."""
-    if isinstance(s, Let) and isinstance(s.value, AnyBool):
+    if isinstance(s, Let) and isinstance(s.value, PICKS):
         return True
     if isinstance(s, (Store, Fill)):
         return True
@@ -83,7 +87,7 @@ def may_skip_waits(model: Model) -> bool:
     statement after it (docs/language.md §6.7: `deadlock` and `stuck` are then left out
     with ZC904). Conservative: it does not look at what the require reads."""
     arrays = {lk.name for lk in model.locks if lk.count is not None}
-    bodies = [a.body for a in model.actions] + [b for p in model.procs for b in p.steps]
+    bodies = [a.body for a in model.actions] + [b for p in model.procs + model.procedures for b in p.steps]
     for body in bodies:
         flat = list(_flat(body))
         first = next((k for k, s in enumerate(flat) if _dirties(s, arrays)), None)
@@ -92,40 +96,7 @@ def may_skip_waits(model: Model) -> bool:
     return False
 
 
-# ----------------------------------------------------------------------- comparison
-
-
-def compare(model: Model, expected: Expected, results, unchecked: dict, depth: int) -> list[str]:
-    problems: list[str] = []
-    by_name = {r.name: r for r in results}
-    for name, want in expected.depth.items():
-        kind = expected.kind[name]
-        r = by_name.get(name)
-        if r is None:
-            if name in (DEADLOCK, STUCK) and name in unchecked:
-                if not may_skip_waits(model):
-                    problems.append(f"{name}: zcheck leaves it out ({unchecked[name]}), but no body picks or "
-                                    f"writes a map before a require")
-                continue
-            problems.append(f"{name} ({kind}): missing from zcheck's results")
-            continue
-        if r.verdict == "unknown":
-            if want is not None and r.depth is not None and want <= r.depth:
-                problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says unknown "
-                                f"after finishing depth {r.depth}")
-        elif want is None:
-            if r.verdict not in MISS_OK[kind]:
-                problems.append(f"{name} ({kind}): expected no {HIT[kind]} within depth {depth}, "
-                                f"zcheck says {r.verdict} at {r.depth}")
-        elif r.verdict != HIT[kind] or r.depth != want:
-            problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says {r.verdict} at {r.depth}")
-        if getattr(r, "error", None):
-            problems.append(f"{name} ({kind}): zcheck could not replay its own trace: {r.error}")
-    for r in results:
-        if r.name not in expected.depth and r.verdict == "violated":
-            problems.append(f"{r.name} ({r.kind}): violated at {r.depth}, but the generated model keeps "
-                            f"writes and lock indices in range and never divides by zero")
-    return problems
+# ----------------------------------------------------------------------- running zcheck
 
 
 def run_zcheck(text: str, depth: int, engine: str = ENGINE):
@@ -144,15 +115,9 @@ def check_lock_model(model: Model, depth: int = DEPTH) -> dict:
         results, unchecked = run_zcheck(text, depth)
     except Exception as exc:  # a crash or a rejected valid model is a finding too
         raise AssertionError(f"zcheck raised {type(exc).__name__}: {exc}\n--- model ---\n{text}") from exc
-    problems = compare(model, expected, results, unchecked, depth)
+    problems = compare(expected, results, depth, unchecked, may_skip_waits(model))
     if problems:
-        got = [f"{r.name} ({r.kind}): {r.verdict} at {r.depth}" for r in results]
-        got += [f"{n}: not checked ({why})" for n, why in unchecked.items()]
-        raise AssertionError(
-            "zcheck disagrees with the explicit-state BFS (depth %d):\n%s\n--- model ---\n%s--- BFS ---\n  %s "
-            "(%d states)\n--- zcheck ---\n%s" % (depth, "\n".join(f"  {p}" for p in problems), text,
-                                                  expected.describe(), expected.states,
-                                                  "\n".join(f"  {g}" for g in got)))
+        raise AssertionError(report(depth, problems, text, expected, results, unchecked))
     return {
         "unknown": any(r.verdict == "unknown" for r in results),
         "waits unchecked": bool(set(unchecked) & {DEADLOCK, STUCK}),
@@ -348,6 +313,72 @@ SELF_AT = Model(
     locks=(L0,),
 )
 
+# FINDINGS.md #11 (fixed): `let x = any in lo .. hi` has no value when hi <= lo, so the
+# step cannot run; zcheck's `stuck` took such a step for enabled. p0's pick has no value
+# while v0 = 0; once p1 has taken L0 and is done, nothing can move: stuck at 1.
+EMPTY_PICK = Model(
+    vars=(VarDecl("v0", R4, 0),), init=(), actions=(), props=(),
+    procs=(_proc("p0", [Let("x0", AnyIn(_lit(0), n("v0"))), Assign("v0", _lit(1))]),
+           _proc("p1", [_lock("acquire", "L0")])),
+    locks=(L0,),
+)
+
+# FINDINGS.md #12 (fixed): a synchronize_rcu caller waits for every reader it recorded.
+# p1 and p2 enter read sections, then p0 takes L0 and synchronizes (recording both); p2
+# then waits for L0 inside its section: p0 waits for p2 and p2 for p0, a deadlock at 3
+# although p1 (recorded first) never leaves its section. zcheck counted the wait for p2
+# only once p1 had left.
+RCU_TWO = Model(
+    vars=(), init=(), actions=(), props=(),
+    procs=(_proc("p0", [Require(Bin("&&", _at("p1", "s1", 1), _at("p2", "s1", 1))), _lock("acquire", "L0"),
+                        Rcu("synchronize_rcu")], [_lock("release", "L0")]),
+           _proc("p1", [Rcu("rcu_read_lock")], [Require(Lit(False, B))]),
+           _proc("p2", [Rcu("rcu_read_lock")], [_lock("acquire", "L0")],
+                 [_lock("release", "L0"), Rcu("rcu_read_unlock")])),
+    locks=(L0,),
+)
+
+# FINDINGS.md #13 (fixed): a `goto` inside a procedure back to its first step is not a
+# call: the procedure's locals keep their values (a kernel `goto retry` with a counter).
+# q0 counts its tries in rl0 and retries until it has two: v0 = 2 after q0s0, q0s1
+# (goto), q0s0: inv0 at 3. zcheck reset rl0 at each retry, so v0 never passed 1.
+RETRY = Model(
+    vars=(VarDecl("v0", R4, 0),), init=(), actions=(),
+    props=(Prop("invariant", "inv0", Bin("<", n("v0"), _lit(2))),),
+    procs=(Proc("p0", 1, ((_lock("acquire", "L0"),),), False, calls=((0, CallItem("q0", ())),)),),
+    locks=(L0,),
+    procedures=(Procedure("q0", (), (VarDecl("rl0", TRange(3), 0),), (
+        (Assign("rl0", Bin("%", Bin("+", n("rl0"), _lit(1)), _lit(3))), Assign("v0", n("rl0"))),
+        (If(Bin("<", n("rl0"), _lit(2)), (Goto(0),), ()),))),),
+)
+
+# FINDINGS.md #14 (fixed): a procedure called twice by one process gave two transitions
+# of one name, and a pick in its steps crashed the encoding ("'x0#2' is not in list").
+# The second call's q0s0 sets v0 from v1, which s0 has set: inv0 at 3.
+TWICE = Model(
+    vars=(VarDecl("v0", B, False), VarDecl("v1", B, False)), init=(), actions=(),
+    props=(Prop("invariant", "inv0", Not(n("v0"))),),
+    procs=(Proc("p0", 1, ((Assign("v1", Lit(True, B)), _lock("acquire", "L0")),), False,
+                calls=((0, CallItem("q0", ())), (1, CallItem("q0", ())))),),
+    locks=(L0,),
+    procedures=(Procedure("q0", (), (), ((Let("x0", AnyBool()), If(n("x0"), (Assign("v0", n("v1")),), ())),)),),
+)
+
+# FINDINGS.md #14, the worse half: the two copies' step constants (`w!` names of stored
+# values read from a map) were named after the transition, so at each step both copies
+# defined the same constant, each with its own term, and every state had to satisfy both.
+# q0 is called with v0 = 1, then with 0: the first call sets m0[m0[1]] = m0[1] to 2 at 2,
+# which BMC declared unreachable (the second copy's definition of the same constant
+# reads m0[m0[0]]).
+TWICE_ARGS = Model(
+    vars=(VarDecl("m0", TMap(4, TRange(4)), 0), VarDecl("v0", R4, 0)), init=(), actions=(),
+    props=(Prop("cover", "c0", Bin("==", Read("m0", _lit(1)), _lit(2))),),
+    procs=(Proc("p0", 1, ((Assign("v0", _lit(1)), Store("m0", _lit(1), _lit(1))), (Assign("v0", _lit(2)),)),
+                False, calls=((1, CallItem("q0", (n("v0"),))), (2, CallItem("q0", (_lit(0),))))),),
+    procedures=(Procedure("q0", (("ra0", 4),), (), ((
+        Store("m0", Read("m0", n("ra0")), Bin("%", Bin("+", Read("m0", Read("m0", n("ra0"))), _lit(1)), _lit(3))),),)),),
+)
+
 HAND = {
     "ab_ba": (AB_BA, {"deadlock": 2, "stuck": 2, "lockdep": 5, "lock(L0)": None, "lock(L1)": None}),
     "crash": (CRASH, {"inv0": 2, "c0": 3, "b0": 3, "deadlock": None, "stuck": 3, "lockdep": None,
@@ -362,8 +393,14 @@ HAND = {
     "double_acquire": (DOUBLE, {"deadlock": 0, "stuck": None, "lockdep": None}),
     "self_at": (SELF_AT, {"inv0": 2, "a0": None, "deadlock": None, "stuck": None, "lockdep": None,
                           "lock(L0)": None}),
+    "empty_pick": (EMPTY_PICK, {"deadlock": None, "stuck": 1, "lockdep": None}),
+    "rcu_two_readers": (RCU_TWO, {"deadlock": 3, "stuck": 3, "lockdep": None, "lock(L0)": None,
+                                  "lock(rcu)": None}),
+    "procedure_retry": (RETRY, {"inv0": 3, "deadlock": None, "stuck": None, "lockdep": None}),
+    "procedure_twice": (TWICE, {"inv0": 3, "deadlock": None, "stuck": None, "lockdep": None}),
+    "procedure_twice_args": (TWICE_ARGS, {"c0": 2}),
 }
-ZCHECK_DEVIATES: dict[str, str] = {}  # FINDINGS.md #9 and #10 were fixed in zcheck
+ZCHECK_DEVIATES: dict[str, str] = {}  # FINDINGS.md #9-#14 were fixed in zcheck
 
 
 @pytest.mark.parametrize("name", sorted(HAND))

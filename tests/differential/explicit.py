@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .gen import (
-    BLOCKING, ENUM_MEMBERS, AnyBool, Assert, Assign, At, Bin, BugOn, Call, Fill, Goto, HeldBy, If, InRange, Ite,
-    Let, Lit, LockOp, Model, Name, Not, OwnerOf, Quant, Read, ReadersOf, Require, SelfIdx, Store, TBool, TEnum,
-    TMap, TryLock, Who,
+    BLOCKING, ENUM_MEMBERS, AnyBool, AnyIn, AnyRange, Assert, Assign, At, AtIdx, Bin, BugOn, Call, Done, Field,
+    Fill, Goto, HeldBy, If, InRange, InstIdx, Ite, Let, Lit, LockOp, Model, Name, Not, OwnerOf, Quant, Rcu, Read,
+    ReadersOf, Require, SelfIdx, Store, TBool, TEnum, TMap, TryLock, Who, flatten,
 )
 
 ENV = "env"
@@ -81,7 +81,12 @@ class _End(Exception):
 
 
 class _MorePicks(Exception):
-    """The run reached a `let x = any bool` beyond the picks it was given."""
+    """The run reached a pick (`let x = any ...`) beyond the picks it was given; `domain`
+    lists its values (empty: no value, the step cannot run)."""
+
+    def __init__(self, domain: list) -> None:
+        super().__init__(domain)
+        self.domain = domain
 
 
 def euclid_mod(a: int, b: int) -> int:
@@ -94,7 +99,13 @@ def euclid_mod(a: int, b: int) -> int:
 # LOCK+L the holder of mutex L (an owner name or None; a tuple for an array), WRITER+S the
 # writer of rwsem S (likewise), READS+S {(owner, index or None): read holds > 0}, and DEP the
 # lockdep record: the set of class pairs (A, B) "B was acquired while A was held".
+# RCU+P[i] is instance P[i]'s read-side nesting depth, GP+P[i] the readers its last
+# synchronize_rcu recorded that are still inside their section; NOENTRY+P[i] says that the
+# instance came to a procedure's first step by a `goto` inside the procedure, not by the
+# call (so the call's arguments and the procedure's locals are not set again).
+# An instance's locals and parameters are `P[i].x`, a procedure's `P[i].q1.q0.x` (by call path).
 LOCK, WRITER, READS, DEP = "#lock:", "#writer:", "#reads:", "#lockdep"
+RCU, GP, NOENTRY = "#rcu:", "#gp:", "#noentry:"
 
 
 def _cell(state: dict, key: str, index):
@@ -102,12 +113,26 @@ def _cell(state: dict, key: str, index):
     return v if index is None else v[index]
 
 
+def _lock_index(index, state: dict, env: dict):
+    """A lock index in an expression: None, a literal int, or an expression (in range)."""
+    return index if index is None or isinstance(index, int) else eval_expr(index, state, env)
+
+
+def _where(name: str, state: dict, env: dict) -> str:
+    """The state key of variable `name` read or written in the current frame: a local or
+    parameter of the running instance (or procedure call), else the global."""
+    frame = env.get("#frame")
+    if frame is not None and f"{frame}.{name}" in state:
+        return f"{frame}.{name}"
+    return name
+
+
 def eval_expr(e, state: dict, env: dict):
     match e:
         case Lit(value, _):
             return value
         case Name(name):
-            return env[name] if name in env else state[name]
+            return env[name] if name in env else state[_where(name, state, env)]
         case Read(m, index):
             i = eval_expr(index, state, env)
             table = state[m]
@@ -161,15 +186,26 @@ def eval_expr(e, state: dict, env: dict):
         case Who(who, _):
             return who
         case OwnerOf(fn, lock, index):
-            return _cell(state, (LOCK if fn == "owner" else WRITER) + lock, index)
+            return _cell(state, (LOCK if fn == "owner" else WRITER) + lock, _lock_index(index, state, env))
         case ReadersOf(lock, index):
-            return sum(c for (o, i), c in state[READS + lock].items() if i == index)
+            idx = _lock_index(index, state, env)
+            return sum(c for (o, i), c in state[READS + lock].items() if i == idx)
         case HeldBy(lock, index, who):
+            idx, w = _lock_index(index, state, env), eval_expr(who, state, env)
             if LOCK + lock in state:
-                return _cell(state, LOCK + lock, index) == who.who
-            return _cell(state, WRITER + lock, index) == who.who or state[READS + lock].get((who.who, index), 0) > 0
+                return _cell(state, LOCK + lock, idx) == w
+            return _cell(state, WRITER + lock, idx) == w or state[READS + lock].get((w, idx), 0) > 0
         case At(inst, _, _, pc):
             return state[f"{inst}.pc"] == pc
+        case InstIdx(proc, count, index):
+            i = eval_expr(index, state, env)
+            return f"{proc}[{i}]" if 0 <= i < count else None
+        case AtIdx(proc, count, index, _, pcs):
+            i = eval_expr(index, state, env)
+            return 0 <= i < count and state[f"{proc}[{i}].pc"] in pcs
+        case Field(proc, count, index, name):
+            i = eval_expr(index, state, env)
+            return state[f"{proc}[{i if 0 <= i < count else count - 1}].{name}"]
         case TryLock():
             raise AssertionError("a trylock has an effect: evaluate it with _eval_effect")
     raise TypeError(e)
@@ -188,11 +224,21 @@ class _Ctx:
     picks: tuple = ()
     used: int = 0
 
-    def pick(self) -> bool:
+    def pick(self, domain: list):
         if self.used == len(self.picks):
-            raise _MorePicks()
+            raise _MorePicks(domain)
         self.used += 1
         return self.picks[self.used - 1]
+
+    def domain(self, value) -> list:
+        match value:
+            case AnyBool():
+                return [False, True]
+            case AnyRange(n):
+                return list(range(n))
+            case AnyIn(lo, hi):
+                return list(range(eval_expr(lo, self.state, self.env), eval_expr(hi, self.state, self.env)))
+        raise TypeError(value)
 
     def kind(self, lock: str) -> str:
         return next(lk.kind for lk in self.model.locks if lk.name == lock)
@@ -210,7 +256,8 @@ def _exec(stmts, ctx: _Ctx) -> None:
     for s in stmts:
         match s:
             case Assign(var, value):
-                state[var] = _eval_effect(value, ctx)
+                value = _eval_effect(value, ctx)
+                state[_where(var, state, env)] = value
             case Store(m, index, value):
                 i = eval_expr(index, state, env)
                 v = eval_expr(value, state, env)
@@ -230,13 +277,20 @@ def _exec(stmts, ctx: _Ctx) -> None:
                 if not eval_expr(c, state, env):
                     failed.append(name)
             case Let(name, value):
-                env[name] = ctx.pick() if isinstance(value, AnyBool) else _eval_effect(value, ctx)
+                if isinstance(value, (AnyBool, AnyRange, AnyIn)):
+                    env[name] = ctx.pick(ctx.domain(value))
+                else:
+                    env[name] = _eval_effect(value, ctx)
             case BugOn(name, c):
                 if eval_expr(c, state, env):
                     failed.append(name)
                     raise _End("crashed")
             case Goto(k):
-                raise _End(k)
+                raise _End(("goto", k))
+            case Done():
+                raise _End("done")
+            case Rcu():
+                _rcu(s.op, ctx)
             case LockOp():
                 _lock_op(s, ctx)
             case _:
@@ -352,6 +406,24 @@ def _lock_op(s: LockOp, ctx: _Ctx) -> None:
             raise ValueError(s.op)
 
 
+def _rcu(op: str, ctx: _Ctx) -> None:
+    state, me = ctx.state, ctx.me
+    if op == "rcu_read_lock":
+        state[RCU + me] += 1
+    elif op == "rcu_read_unlock":
+        if state[RCU + me] == 0:
+            ctx.failed.append("lock(rcu)")
+            return
+        state[RCU + me] -= 1
+        if state[RCU + me] == 0:  # left its outermost section: no grace period waits for it now
+            for key in [k for k in state if k.startswith(GP)]:
+                state[key] = state[key] - {me}
+    else:  # synchronize_rcu: record the readers inside a section, end the step
+        state[GP + me] = frozenset(k[len(RCU):] for k, d in state.items()
+                                   if k.startswith(RCU) and d > 0 and k != RCU + me)
+        raise _End("next")
+
+
 def _try(e: TryLock, ctx: _Ctx) -> bool:
     """A trylock: take the lock if it is available (no lockdep check, no order recorded)."""
     state, me, idx = ctx.state, ctx.me, _index(e, ctx)
@@ -382,11 +454,85 @@ def _in_type(t, x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < t.n
 
 
+def _uses_rcu(model: Model) -> bool:
+    return any(isinstance(s, Rcu) for s in _walk_all(model))
+
+
+@dataclass
+class _Shape:
+    """What the interpreter needs again and again about one model, computed once."""
+
+    flats: dict  # process name -> [Flat]
+    lock_keys: list = field(default_factory=list)
+    inst_vars: list = field(default_factory=list)
+    pcs: list = field(default_factory=list)
+    keys: list = field(default_factory=list)  # the state's keys in the order of a frozen state
+    maps: frozenset = frozenset()  # keys holding a map (a list in a state, a tuple when frozen)
+    reads: frozenset = frozenset()  # keys holding read holds (a dict; a sorted tuple when frozen)
+    index: dict = field(default_factory=dict)  # key -> its position in a frozen state
+
+
+_SHAPES: dict = {}  # id(model) -> (model, _Shape)
+
+
+def _shape(model: Model) -> _Shape:
+    got = _SHAPES.get(id(model))
+    if got is None or got[0] is not model:
+        if len(_SHAPES) > 64:
+            _SHAPES.clear()
+        shape = _Shape({q.name: flatten(model, q) for q in model.procs})
+        got = _SHAPES[id(model)] = (model, shape)
+        shape.pcs = [f"{p.name}[{i}].pc" for p in model.procs for i in range(p.count)]
+        shape.inst_vars = _compute_inst_vars(model)
+        shape.lock_keys = _compute_lock_keys(model)
+        shape.keys = [v.name for v in model.vars] + shape.pcs + [k for k, _ in shape.inst_vars] + shape.lock_keys
+        shape.maps = frozenset(v.name for v in model.vars if isinstance(v.typ, TMap))
+        shape.reads = frozenset(k for k in shape.lock_keys if k.startswith(READS))
+        shape.index = {k: i for i, k in enumerate(shape.keys)}
+    return got[1]
+
+
+def flat(model: Model, p) -> list:
+    """The steps of process p with its calls inlined (gen.flatten), cached per model."""
+    return _shape(model).flats[p.name]
+
+
+def _inst_vars(model: Model) -> list[tuple]:
+    return _shape(model).inst_vars
+
+
 def _lock_keys(model: Model) -> list[str]:
+    return _shape(model).lock_keys
+
+
+def _compute_inst_vars(model: Model) -> list[tuple]:
+    """(state key, initial value or None for a parameter) of every instance's locals and
+    parameters and of the procedures' (per instance and call path)."""
+    out: list[tuple] = []
+    for p, i, inst in instances(model):
+        out += [(f"{inst}.{n}", None) for n, _ in p.params] + [(f"{inst}.{v.name}", v.init) for v in p.locals]
+        seen: set = set()
+        for f in flat(model, p):
+            for caller, callee, _ in f.entry:
+                path = f"{caller}.{callee.name}" if caller else callee.name
+                if path in seen:
+                    continue
+                seen.add(path)
+                out += [(f"{inst}.{path}.{n}", 0) for n, _ in callee.params]
+                out += [(f"{inst}.{path}.{v.name}", v.init) for v in callee.locals]
+    return out
+
+
+def _compute_lock_keys(model: Model) -> list[str]:
     keys: list[str] = []
     for lk in model.locks:
         keys += [LOCK + lk.name] if lk.kind != "rwsem" else [WRITER + lk.name, READS + lk.name]
-    return keys + ([DEP] if model.locks else [])
+    keys += [DEP] if model.locks else []
+    if _uses_rcu(model):
+        keys += [RCU + inst for _, _, inst in instances(model)] + [GP + inst for _, _, inst in instances(model)]
+    if model.procedures:
+        keys += [NOENTRY + inst for _, _, inst in instances(model)]
+    return keys
 
 
 def _freeze(model: Model, state: dict) -> tuple:
@@ -395,15 +541,15 @@ def _freeze(model: Model, state: dict) -> tuple:
         ok = all(_in_type(v.typ.val, y) for y in x) if isinstance(v.typ, TMap) else _in_type(v.typ, x)
         if not ok:
             raise AssertionError(f"generator bug: {v.name} = {x!r} is outside {v.typ}")
-    data = tuple(tuple(state[v.name]) if isinstance(v.typ, TMap) else state[v.name] for v in model.vars)
-    locks = tuple(tuple(sorted((k, c) for k, c in state[key].items() if c > 0)) if key.startswith(READS)
-                  else state[key] for key in _lock_keys(model))
-    return data + tuple(state[pc] for pc in pc_names(model)) + locks
+    shape = _shape(model)
+    return tuple(tuple(state[k]) if k in shape.maps
+                 else tuple(sorted((o, c) for o, c in state[k].items() if c > 0)) if k in shape.reads
+                 else state[k] for k in shape.keys)
 
 
 def pc_names(model: Model) -> list[str]:
     """One program counter per process instance (not a model variable: kept apart)."""
-    return [f"{p.name}[{i}].pc" for p in model.procs for i in range(p.count)]
+    return _shape(model).pcs
 
 
 def instances(model: Model) -> list[tuple]:
@@ -412,16 +558,17 @@ def instances(model: Model) -> list[tuple]:
 
 
 def thaw(model: Model, key: tuple) -> dict:
-    n = len(model.vars)
-    state = {v.name: (list(x) if isinstance(v.typ, TMap) else x) for v, x in zip(model.vars, key[:n])}
-    pcs = pc_names(model)
-    state.update(zip(pcs, key[n:n + len(pcs)]))
-    for k, x in zip(_lock_keys(model), key[n + len(pcs):]):
-        state[k] = dict(x) if k.startswith(READS) else x
+    shape = _shape(model)
+    state = dict(zip(shape.keys, key))
+    for k in shape.maps:
+        state[k] = list(state[k])
+    for k in shape.reads:
+        state[k] = dict(state[k])
     return state
 
 
-def initial_state(model: Model, failed: list | None = None) -> dict:
+def initial_states(model: Model, failed: list | None = None) -> list[dict]:
+    """State 0: one per choice of the processes' parameters (any value of their type)."""
     state = {v.name: ([v.init] * v.typ.key if isinstance(v.typ, TMap) else v.init) for v in model.vars}
     exec_stmts(model.init, state, {}, failed if failed is not None else [])
     state.update((pc, 0) for pc in pc_names(model))
@@ -434,22 +581,55 @@ def initial_state(model: Model, failed: list | None = None) -> dict:
             state[LOCK + lk.name] = free
     if model.locks:
         state[DEP] = frozenset()
-    return state
+    for k in _lock_keys(model):
+        if k.startswith(RCU):
+            state[k] = 0
+        elif k.startswith(GP):
+            state[k] = frozenset()
+        elif k.startswith(NOENTRY):
+            state[k] = False
+    out = [state]
+    for key, init in _inst_vars(model):
+        if init is not None:
+            for s in out:
+                s[key] = init
+            continue
+        inst, name = key.split(".", 1)
+        p = next(p for p, _, i in instances(model) if i == inst)
+        values = range(dict(p.params)[name])
+        out = [{**s, key: v} for s in out for v in values]
+    return out
 
 
-def _runs(model: Model, key: tuple, body, env: dict, me: Optional[str], pcs: Optional[tuple]):
+def initial_state(model: Model, failed: list | None = None) -> dict:
+    return initial_states(model, failed)[0]
+
+
+def _runs(model: Model, key: tuple, body, env: dict, me: Optional[str], step=None):
     """Every run of `body` from state `key`, one per sequence of values of its picks:
     (successor state, or None when disabled; failed asserts; the holders when a blocking
-    lock statement disabled it, else None). `pcs` = (pc variable, next pc) for a step."""
+    lock statement, or a grace period, disabled it, else None). `step` = (process, instance
+    index, pc) for a process step."""
+    if step is not None:
+        p, i, pc = step
+        steps = flat(model, p)
+        gp = _shape(model).index.get(GP + me)
+        if gp is not None and key[gp]:  # a grace period still waits for these readers
+            yield None, [], sorted(key[gp])
+            return
     pending: list[tuple] = [()]
     while pending:
         picks = pending.pop(0)
         state = thaw(model, key)
         ctx = _Ctx(model, state, dict(env), [], me, picks)
         try:
+            if step is not None:
+                _enter(steps[pc], ctx, i)
             _exec(body, ctx)  # the instance is at this step while it runs (`at(me, sK)` holds)
-        except _MorePicks:
-            pending += [picks + (False,), picks + (True,)]
+        except _MorePicks as more:
+            if not more.domain:  # no value: the step cannot run
+                yield None, ctx.failed, None
+            pending += [picks + (v,) for v in more.domain]
             continue
         except _Blocked as b:
             yield None, ctx.failed, b.holders
@@ -458,24 +638,52 @@ def _runs(model: Model, key: tuple, body, env: dict, me: Optional[str], pcs: Opt
             yield None, ctx.failed, None
             continue
         except _End as end:
-            if pcs is not None:
-                state[pcs[0]] = end.target if end.target != "crashed" else _crashed(model, pcs[0])
+            if step is not None:
+                _move(state, me, steps, pc, p.loop, end.target)
         else:
-            if pcs is not None:
-                state[pcs[0]] = pcs[1]
+            if step is not None:
+                _move(state, me, steps, pc, p.loop, "next")
         yield state, ctx.failed, None
 
 
-def _crashed(model: Model, pc_var: str) -> int:
-    p = next(p for p in model.procs if pc_var.startswith(p.name + "["))
-    return len(p.steps) + 1
+def _enter(f, ctx: _Ctx, i: int) -> None:
+    """The calls entered at flat step f (unless the instance came by a goto inside the
+    procedure): each argument is evaluated in the caller's frame, in order, and the
+    procedure's locals start again."""
+    me, state = ctx.me, ctx.state
+    if not f.entry or state.get(NOENTRY + me):
+        return
+    for caller, callee, args in f.entry:
+        env = {"#self": i, "#frame": f"{me}.{caller}" if caller else me}
+        path = f"{me}.{caller}.{callee.name}" if caller else f"{me}.{callee.name}"
+        values = [eval_expr(a, state, env) for a in args]
+        for (name, _), v in zip(callee.params, values):
+            state[f"{path}.{name}"] = v
+        for v in callee.locals:
+            state[f"{path}.{v.name}"] = v.init
+
+
+def _move(state: dict, me: str, steps: list, pc: int, loop: bool, target) -> None:
+    """The pc after the step: `next` (step 0 after the last with `loop`), a goto's step
+    in the same copy of the frame, `done`, `crashed`."""
+    if target == "next":
+        nxt = pc + 1
+        state[f"{me}.pc"] = 0 if nxt == len(steps) and loop else nxt
+    elif target == "done":
+        state[f"{me}.pc"] = len(steps)
+    elif target == "crashed":
+        state[f"{me}.pc"] = len(steps) + 1
+    else:
+        state[f"{me}.pc"] = steps[pc].gotos[target[1]]
+    if NOENTRY + me in state:
+        state[NOENTRY + me] = isinstance(target, tuple) and bool(steps[state[f"{me}.pc"]].entry)
 
 
 def _step_runs(model: Model, key: tuple, p, i: int, pc: int):
-    nxt = pc + 1
-    if nxt == len(p.steps) and p.loop:
-        nxt = 0
-    yield from _runs(model, key, p.steps[pc], {"#self": i}, f"{p.name}[{i}]", (f"{p.name}[{i}].pc", nxt))
+    steps = flat(model, p)
+    me = f"{p.name}[{i}]"
+    env = {"#self": i, "#frame": f"{me}.{steps[pc].frame}" if steps[pc].frame else me}
+    yield from _runs(model, key, steps[pc].body, env, me, (p, i, pc))
 
 
 def moves(model: Model, key: tuple):
@@ -491,7 +699,7 @@ def moves(model: Model, key: tuple):
     state0 = thaw(model, key)
     for p, i, inst in instances(model):
         pc = state0[f"{inst}.pc"]
-        if pc >= len(p.steps):
+        if pc >= len(flat(model, p)):
             continue  # done or crashed
         for state, failed, _ in _step_runs(model, key, p, i, pc):
             yield state, failed
@@ -500,12 +708,13 @@ def moves(model: Model, key: tuple):
 def wait_for(model: Model, key: tuple) -> dict:
     """inst -> the owners it waits for: the instance's step is enabled for no value of its
     picks, and some run reaches a blocking lock statement (every earlier `require` on its
-    path holding) whose lock is held, at that point of the run, by those owners."""
+    path holding) whose lock is held, at that point of the run, by those owners; or the
+    instance waits for the readers its synchronize_rcu recorded."""
     out: dict = {}
     state0 = thaw(model, key)
     for p, i, inst in instances(model):
         pc = state0[f"{inst}.pc"]
-        if pc >= len(p.steps):
+        if pc >= len(flat(model, p)):
             continue
         enabled, holders = False, set()
         for state, _, blocked in _step_runs(model, key, p, i, pc):
@@ -537,7 +746,7 @@ def deadlocked(model: Model, key: tuple) -> bool:
 def stuck(model: Model, key: tuple) -> bool:
     """Some instance neither done nor crashed, and no step and no action enabled."""
     state = thaw(model, key)
-    running = any(state[f"{inst}.pc"] < len(p.steps) for p, _, inst in instances(model))
+    running = any(state[f"{inst}.pc"] < len(flat(model, p)) for p, _, inst in instances(model))
     return running and all(s is None for s, _ in moves(model, key))
 
 
@@ -552,19 +761,26 @@ def _walk_all(model: Model):
     yield from walk(model.init)
     for a in model.actions:
         yield from walk(a.body)
-    for p in model.procs:
+    for p in model.procs + model.procedures:  # every procedure is called (gen_lay)
         for body in p.steps:
             yield from walk(body)
 
 
 def implicit_properties(model: Model) -> dict:
     """The implicit concurrency properties a lock model has (name -> kind): `deadlock`
-    and `stuck` (state predicates), `lockdep` when some blocking acquisition exists, and
-    `lock(L)` for each lock some release/up statement names."""
-    if not model.procs or not model.locks:
-        return {}
-    out = {DEADLOCK: "invariant", STUCK: "invariant"}
-    ops = [s for s in _walk_all(model) if isinstance(s, LockOp)]
+    and `stuck` (state predicates) with processes and locks (or a synchronize_rcu),
+    `lockdep` when some blocking acquisition exists, `lock(L)` for each lock some
+    release/up statement names, `lock(rcu)` when some rcu_read_unlock exists."""
+    stmts = list(_walk_all(model))
+    out: dict = {}
+    if any(s == Rcu("rcu_read_unlock") for s in stmts):
+        out["lock(rcu)"] = "assert"
+    if not model.procs or not (model.locks or any(s == Rcu("synchronize_rcu") for s in stmts)):
+        return out
+    out = {DEADLOCK: "invariant", STUCK: "invariant", **out}
+    if not model.locks:
+        return out
+    ops = [s for s in stmts if isinstance(s, LockOp)]
     # a blocking acquisition checks lockdep when it is not `nested` (same class) or when
     # another class exists (order); `acquire L nested` in a one-lock model checks nothing
     if any(s.op in BLOCKING and (not s.nested or len(model.locks) > 1) for s in ops):
@@ -625,13 +841,15 @@ def explore(model: Model, depth: int, max_states: int = 200_000) -> Expected:
                 hit(STUCK, d)
 
     failed: list = []
-    s0 = initial_state(model, failed)
+    frontier = []
+    for s0 in initial_states(model, failed):
+        k0 = _freeze(model, s0)
+        if k0 not in frontier:
+            check_state(s0, 0)
+            frontier.append(k0)
     for name in failed:
         hit(name, 0)
-    check_state(s0, 0)
-    k0 = _freeze(model, s0)
-    seen = {k0}
-    frontier = [k0]
+    seen = set(frontier)
     res.layers.append(frontier)
     for d in range(1, depth + 1):
         nxt = []

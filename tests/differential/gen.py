@@ -176,8 +176,43 @@ class At:
     pc: int  # the pc value of that label: K, #steps (done), #steps + 1 (crashed)
 
 
+@dataclass(frozen=True)
+class InstIdx:
+    """`p0[e]` as an owner, with a computed index `e`: `none` outside 0 .. count."""
+
+    proc: str
+    count: int
+    index: "Expr"
+
+
+@dataclass(frozen=True)
+class AtIdx:
+    """`at(p0[e], label)` (`at(p0, label)` when `short`): false for an index outside
+    0 .. count; `pcs` are the flat pcs the label names (a procedure's step `q0s1` or
+    `q0.q0s1` names every call of it; see `flatten`)."""
+
+    proc: str
+    count: int
+    index: "Expr"
+    label: str
+    pcs: tuple
+    short: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """`p0[e].x` (`p0.x` when `short`): instance e's local or parameter x; a computed
+    index outside 0 .. count reads the last instance's."""
+
+    proc: str
+    count: int
+    index: "Expr"
+    name: str
+    short: bool = False
+
+
 Expr = Union[Lit, Name, Read, Not, Bin, Ite, Call, Quant, InRange, TryLock, SelfIdx, Who, OwnerOf, ReadersOf,
-             HeldBy, At]
+             HeldBy, At, InstIdx, AtIdx, Field]
 
 
 # ----------------------------------------------------------------------------- statements
@@ -247,10 +282,41 @@ class BugOn:
 
 @dataclass(frozen=True)
 class Goto:
-    step: int  # `goto sK`: only in process steps, only as the last statement of a branch
+    step: int  # `goto sK`: only in process steps, only as the last statement of a branch; K is
+    # the index of a step of the same frame (the process's own steps, or the procedure's)
 
 
-Stmt = Union[Assign, Store, Fill, If, Require, Assert, LockOp, Let, BugOn, Goto]
+@dataclass(frozen=True)
+class Done:
+    """`done`: ends the step, the instance is done (in process and procedure steps)."""
+
+
+@dataclass(frozen=True)
+class Rcu:
+    """`rcu_read_lock`, `rcu_read_unlock`, `synchronize_rcu` (process and procedure steps;
+    `synchronize_rcu` ends the step, so it is generated last in its branch)."""
+
+    op: str
+
+
+@dataclass(frozen=True)
+class AnyRange:
+    """`any 0 .. n`: only as the value of a `let`."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class AnyIn:
+    """`any in lo .. hi`: only as the value of a `let`; no value (the step cannot run)
+    when hi <= lo."""
+
+    lo: "Expr"
+    hi: "Expr"
+
+
+Stmt = Union[Assign, Store, Fill, If, Require, Assert, LockOp, Let, BugOn, Goto, Done, Rcu]
+PICKS = (AnyBool, AnyRange, AnyIn)
 
 BLOCKING = ("acquire", "down_read", "down_write")
 
@@ -281,8 +347,30 @@ class Proc:
 
     name: str
     count: int
-    steps: tuple  # one statement tuple per step
+    steps: tuple  # one statement tuple per step (the process's own steps, labelled sK)
     loop: bool
+    params: tuple = ()  # (name, n): `name: 0 .. n`, any value per instance, chosen initially
+    locals: tuple = ()  # VarDecl (scalar): `var name: T = init`, one per instance
+    calls: tuple = ()  # (position, CallItem): `call` before own step `position` (len(steps): after all)
+
+
+@dataclass(frozen=True)
+class CallItem:
+    proc: str
+    args: tuple  # expressions in the caller's scope, one per parameter of the procedure
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """`procedure qN(params) { var ...; step qNs0 {...} ...; call ... }`: its steps run
+    where it is called, as steps of the calling instance; arguments are evaluated and
+    locals reset at the start of its first step when entered by the call (docs/language.md §6.4)."""
+
+    name: str
+    params: tuple  # (name, n)
+    locals: tuple  # VarDecl
+    steps: tuple
+    calls: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -295,7 +383,7 @@ class Prop:
 @dataclass(frozen=True)
 class LockDecl:
     name: str
-    kind: str  # mutex | rwsem
+    kind: str  # mutex | spinlock (checked like a mutex) | rwsem
     count: Optional[int] = None  # `lock L[count]`
 
 
@@ -307,6 +395,7 @@ class Model:
     props: tuple
     procs: tuple = ()  # Proc
     locks: tuple = ()  # LockDecl
+    procedures: tuple = ()  # Procedure
 
     def asserts(self) -> list[str]:
         """Names of all `assert name: e` and `bug_on name: e` statements (init block,
@@ -324,10 +413,77 @@ class Model:
         walk(self.init)
         for a in self.actions:
             walk(a.body)
-        for p in self.procs:
+        for p in self.procs + self.procedures:
             for body in p.steps:
                 walk(body)
         return out
+
+    def procedure(self, name: str) -> "Procedure":
+        return next(q for q in self.procedures if q.name == name)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def own_label(decl, k: int) -> str:
+    """The label of own step k of a process (`sK`) or of procedure qN (`qNsK`)."""
+    return f"s{k}" if isinstance(decl, Proc) else f"{decl.name}s{k}"
+
+
+@dataclass(frozen=True)
+class Flat:
+    """One step of a process after its `call`s are inlined (docs/language.md §6.4)."""
+
+    label: str  # as zcheck names the pc: `s1`, `q0.q0s0`, `q1.q0.q0s0`
+    body: tuple
+    frame: str  # the call path: "" for the process's own steps, `q1.q0` in q0 called from q1
+    gotos: tuple  # the flat pc of each step of this copy of the frame: `Goto(k)` goes to gotos[k]
+    entry: tuple  # the calls entered at this step, in order: (caller frame, Procedure, args)
+
+
+def _items(decl) -> list:
+    calls = sorted(decl.calls, key=lambda c: c[0])  # stable: calls at one position keep their order
+    out: list = []
+    for k, body in enumerate(decl.steps):
+        out += [c for pos, c in calls if pos == k]
+        out.append((k, body))
+    out += [c for pos, c in calls if pos >= len(decl.steps)]
+    return out
+
+
+def flatten(model: "Model", proc: "Proc") -> list[Flat]:
+    """The steps an instance of `proc` runs, in pc order (pc = index; len = done)."""
+    rows: list[list] = []
+    pending: list = []
+
+    def expand(decl, path: tuple) -> None:
+        mine: dict[int, int] = {}
+        for item in _items(decl):
+            if isinstance(item, CallItem):
+                callee = model.procedure(item.proc)
+                pending.append((".".join(path), callee, item.args))
+                expand(callee, path + (callee.name,))
+            else:
+                k, body = item
+                mine[k] = len(rows)
+                rows.append([".".join(path + (own_label(decl, k),)), body, ".".join(path), None, tuple(pending)])
+                pending.clear()
+        gotos = tuple(mine[k] for k in range(len(decl.steps)))
+        for i in mine.values():
+            rows[i][3] = gotos
+
+    expand(proc, ())
+    return [Flat(*r) for r in rows]
+
+
+def label_pcs(flat: list[Flat], label: str) -> tuple:
+    """The pcs `at(x, label)` names: a step by its full label, or a procedure's step by its
+    own label (every call of it); `done` and `crashed`."""
+    if label == "done":
+        return (len(flat),)
+    if label == "crashed":
+        return (len(flat) + 1,)
+    return tuple(i for i, f in enumerate(flat) if f.label == label or f.label.endswith("." + label))
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -386,9 +542,15 @@ def render_expr(e: Expr) -> str:
         case ReadersOf(lock, index):
             return f"readers({render_lock(lock, index)})"
         case HeldBy(lock, index, who):
-            return f"held_by({render_lock(lock, index)}, {who.text})"
+            return f"held_by({render_lock(lock, index)}, {render_expr(who)})"
         case At(_, text, label):
             return f"at({text}, {label})"
+        case InstIdx(proc, _, index):
+            return f"{proc}[{render_expr(index)}]"
+        case AtIdx(proc, _, index, label, _, short):
+            return f"at({proc if short else f'{proc}[{render_expr(index)}]'}, {label})"
+        case Field(proc, _, index, name, short):
+            return f"{proc if short else f'{proc}[{render_expr(index)}]'}.{name}"
     raise TypeError(e)
 
 
@@ -400,7 +562,8 @@ def render_lock(lock: str, index) -> str:
     return f"{lock}[{render_expr(index)}]"
 
 
-def render_stmts(stmts, indent: int) -> list[str]:
+def render_stmts(stmts, indent: int, frame: str = "") -> list[str]:
+    """`frame`: "" in a process's own steps or an action, `qN` in procedure qN (goto labels)."""
     pad = "  " * indent
     out: list[str] = []
     for s in stmts:
@@ -419,29 +582,37 @@ def render_stmts(stmts, indent: int) -> list[str]:
                 out.append(f"{pad}{op} {render_lock(lock, index)}{' nested' if nested else ''}")
             case Let(name, AnyBool()):
                 out.append(f"{pad}let {name} = any bool")
+            case Let(name, AnyRange(n)):
+                out.append(f"{pad}let {name} = any 0 .. {n}")
+            case Let(name, AnyIn(lo, hi)):
+                out.append(f"{pad}let {name} = any in {render_expr(lo)} .. {render_expr(hi)}")
             case Let(name, value):
                 out.append(f"{pad}let {name} = {render_expr(value)}")
             case BugOn(name, c):
                 out.append(f"{pad}bug_on {name}: {render_expr(c)}")
             case Goto(k):
-                out.append(f"{pad}goto s{k}")
+                out.append(f"{pad}goto {frame}s{k}")
+            case Done():
+                out.append(f"{pad}done")
+            case Rcu(op):
+                out.append(f"{pad}{op}")
             case If():
-                out.extend(_render_if(s, indent, pad))
+                out.extend(_render_if(s, indent, pad, frame=frame))
             case _:
                 raise TypeError(s)
     return out
 
 
-def _render_if(s: If, indent: int, pad: str, lead: str | None = None) -> list[str]:
+def _render_if(s: If, indent: int, pad: str, lead: str | None = None, frame: str = "") -> list[str]:
     cond = render_expr(s.cond)
     lines = [f"{pad if lead is None else lead}if {cond} {{"]
-    lines += render_stmts(s.then, indent + 1)
+    lines += render_stmts(s.then, indent + 1, frame)
     if len(s.else_) == 1 and isinstance(s.else_[0], If):
-        inner = _render_if(s.else_[0], indent, pad, lead=f"{pad}}} else ")
+        inner = _render_if(s.else_[0], indent, pad, lead=f"{pad}}} else ", frame=frame)
         return lines + inner
     if s.else_:
         lines.append(f"{pad}}} else {{")
-        lines += render_stmts(s.else_, indent + 1)
+        lines += render_stmts(s.else_, indent + 1, frame)
     lines.append(f"{pad}}}")
     return lines
 
@@ -454,6 +625,21 @@ def _uses_enum(model: Model) -> bool:
     return False
 
 
+def _render_frame(decl, frame: str) -> list[str]:
+    lines: list[str] = []
+    for v in decl.locals:
+        lines.append(f"  var {v.name}: {render_type(v.typ)} = {render_lit(v.init, v.typ)}")
+    for item in _items(decl):
+        if isinstance(item, CallItem):
+            lines.append(f"  call {item.proc}({', '.join(render_expr(a) for a in item.args)})")
+            continue
+        k, body = item
+        lines.append(f"  step {own_label(decl, k)} {{")
+        lines += render_stmts(body, 2, frame)
+        lines.append("  }")
+    return lines
+
+
 def render(model: Model) -> str:
     lines = ["model diff"]
     if _uses_enum(model):
@@ -463,7 +649,8 @@ def render(model: Model) -> str:
         lines.append(f"var {v.name}: {render_type(v.typ)} = {render_lit(v.init, scalar)}")
     for lk in model.locks:
         kw = "rwsem" if lk.kind == "rwsem" else "lock"
-        lines.append(f"{kw} {lk.name}" + ("" if lk.count is None else f"[{lk.count}]"))
+        lines.append(f"{kw} {lk.name}" + ("" if lk.count is None else f"[{lk.count}]")
+                     + (": spinlock" if lk.kind == "spinlock" else ""))
     if model.init:
         lines.append("init {")
         lines += render_stmts(model.init, 1)
@@ -476,12 +663,17 @@ def render(model: Model) -> str:
         lines.append(head + " {")
         lines += render_stmts(a.body, 1)
         lines.append("}")
+    for q in model.procedures:
+        params = ", ".join(f"{n}: 0 .. {k}" for n, k in q.params)
+        lines.append(f"procedure {q.name}({params}) {{")
+        lines += _render_frame(q, q.name)
+        lines.append("}")
     for proc in model.procs:
-        lines.append(f"process {proc.name}[{proc.count}] {{" if proc.count > 1 else f"process {proc.name} {{")
-        for k, body in enumerate(proc.steps):
-            lines.append(f"  step s{k} {{")
-            lines += render_stmts(body, 2)
-            lines.append("  }")
+        head = f"process {proc.name}" + (f"[{proc.count}]" if proc.count > 1 else "")
+        if proc.params:
+            head += "(" + ", ".join(f"{n}: 0 .. {k}" for n, k in proc.params) + ")"
+        lines.append(head + " {")
+        lines += _render_frame(proc, "")
         if proc.loop:
             lines.append("  loop")
         lines.append("}")
@@ -500,6 +692,8 @@ class Ctx:
     locals: tuple = ()  # (name, n): parameters and quantified variables, all of type 0 .. n
     qlevel: int = 0
     blocals: tuple = ()  # names of bool locals (`let x = any bool`, `let ok = try_acquire L`)
+    selfn: Optional[int] = None  # in a process or procedure: `self` lies in 0 .. selfn
+    lay: Optional[object] = None  # in a lock model: the `Lay`, for atoms over owners and pcs
 
 
 def _scalar_vars(ctx: Ctx, cls) -> list[str]:
@@ -540,9 +734,13 @@ def gen_ranged(draw, ctx: Ctx, n: int, d: int) -> Expr:
         opts += ["mod", "mod", "ite", "minmax"]
         if srcs:
             opts += ["step", "step"]
+    if ctx.selfn is not None and ctx.selfn <= n:
+        opts += ["self"]
     k = draw(st.sampled_from(opts))
     if k == "lit":
         return Lit(draw(st.integers(0, n - 1)), TRange(n))
+    if k == "self":
+        return SelfIdx()
     if k == "src":
         return _source_expr(draw, ctx, draw(st.sampled_from(srcs)), d)
     if k == "step":  # the typical counter update `(x + c) % n`
@@ -609,7 +807,11 @@ def gen_bool(draw, ctx: Ctx, d: int) -> Expr:
             opts += ["enumeq", "enumeq"]
         if vs or ms:
             opts += ["booleq"]
+        if ctx.lay is not None:
+            opts += ["lock"]
     k = draw(st.sampled_from(opts))
+    if k == "lock":
+        return gen_lock_atom(draw, ctx.lay, ctx)
     if k == "lit":
         return Lit(draw(st.booleans()), TBool())
     if k == "var":
@@ -796,12 +998,18 @@ def _domain(t: Scalar):
 
 
 @st.composite
-def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, locks: bool = False):
+def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, locks: bool = False,
+           targets: bool = True):
     """A random model; `procs`: with 2-3 processes; `locks` (with `procs`): with 1-2
-    mutexes (maybe an array) and maybe an rwsem used by steps and actions, trylocks,
-    `bug_on`, `goto`, `let x = any bool`, and properties over owners and pcs (see
-    `gen_lock_proc`). Without `locks` the draws are those of earlier versions, so the
-    derandomized suite checks the same models as before."""
+    mutexes or spinlocks (maybe an array) and maybe an rwsem used by steps and actions,
+    trylocks, `nested`, `bug_on` and asserts sharing names, `goto` and `done`, picks
+    (`let x = any bool`, `any 0 .. n`, `any in lo .. hi`), `self`, process parameters and
+    locals, procedures and calls, RCU read sections and `synchronize_rcu`, and
+    expressions over owners, pcs and instance fields (see `gen_lay`, `gen_frame`,
+    `gen_lock_atom`). Without `locks` the draws are those of earlier versions, so the
+    derandomized suite checks the same models as before. `targets=False` aims no
+    property at deep states (no exploration while generating: for tests that only need
+    the text)."""
     nvars = draw(st.integers(1, max_vars))
     decls: list[VarDecl] = []
     for k in range(nvars):
@@ -815,6 +1023,7 @@ def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, l
     )
     names = _Names()
     lockdecls = gen_locks(draw) if locks else ()
+    lay = gen_lay(draw, lockdecls) if procs and locks else None
     init: tuple = ()
     if draw(st.integers(0, 2)) == 0:
         init = gen_stmts(draw, ctx, 0, names, guards=False, lo=1, hi=2)
@@ -826,6 +1035,8 @@ def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, l
         if draw(st.booleans()):
             param = ("i", draw(st.integers(2, 4)))
         actx = replace(ctx, locals=(param,)) if param else ctx
+        if lay is not None:
+            actx = replace(actx, lay=lay)
         body = gen_stmts(draw, actx, 1, names, guards=True, lo=0, hi=3)
         at = draw(st.integers(0, len(body)))  # every action changes something
         body = body[:at] + (gen_update(draw, actx),) + body[at:]
@@ -833,28 +1044,29 @@ def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, l
             body = gen_action_locks(draw, actx, body, lockdecls, names)
         actions.append(Action(f"a{k}", param, body, parens=draw(st.booleans())))
     ps: list[Proc] = []
-    if procs and locks:
-        for k in range(draw(st.integers(2, 3))):
-            ps.append(gen_lock_proc(draw, ctx, names, f"p{k}", lockdecls))
+    procedures: tuple = ()
+    if lay is not None:
+        lps, procedures = gen_lock_procs(draw, ctx, names, lay)
+        ps = list(lps)
     elif procs:
         for k in range(draw(st.integers(2, 3))):
             steps = tuple(gen_stmts(draw, ctx, 1, names, guards=True, lo=0, hi=2) + (gen_update(draw, ctx),)
                           for _ in range(draw(st.integers(2, 3))))
             ps.append(Proc(f"p{k}", draw(st.integers(1, 2)), steps, draw(st.booleans())))
-    model = Model(tuple(decls), init, tuple(actions), (), tuple(ps), lockdecls)
+    model = Model(tuple(decls), init, tuple(actions), (), tuple(ps), lockdecls, procedures)
 
     # Properties. A property decided in the initial state says little about the
     # transition relation, so most of those are negated; and about half of the atoms are
     # aimed at a state far from the initial one (found by the explicit interpreter, which
     # depends only on the data structure), so that violations deeper than 1 are common.
-    from .explicit import eval_expr, explore, initial_state, thaw
+    from .explicit import _freeze, eval_expr, explore, initial_state
 
     s0 = initial_state(model)
-    layers = explore(model, TARGET_DEPTH).layers
+    layers = explore(model, TARGET_DEPTH).layers if targets else [[_freeze(model, s0)]]
     props: list[Prop] = []
     for k in range(draw(st.integers(1, 3))):
         if locks and draw(st.integers(0, 2)) == 0:
-            e = gen_lock_prop(draw, model, layers, s0, cover=False)
+            e = gen_lock_prop(draw, model, lay, layers, s0, cover=False)
         elif draw(st.booleans()):
             e = Not(gen_target(draw, ctx, model, layers))
         else:
@@ -864,7 +1076,7 @@ def models(draw, max_vars: int = 4, max_actions: int = 4, procs: bool = False, l
         props.append(Prop("invariant", f"inv{k}", e))
     if draw(st.booleans()):
         if locks and draw(st.integers(0, 2)) == 0:
-            e = gen_lock_prop(draw, model, layers, s0, cover=True)
+            e = gen_lock_prop(draw, model, lay, layers, s0, cover=True)
         elif draw(st.booleans()):
             e = gen_target(draw, ctx, model, layers)
         else:
@@ -937,8 +1149,10 @@ TRY_OF = {"acquire": "try_acquire", "down_read": "down_read_trylock", "down_writ
 
 
 def gen_locks(draw) -> tuple:
-    decls = [LockDecl(f"L{k}", "mutex", 2 if draw(st.integers(0, 4)) == 0 else None)
-             for k in range(draw(st.integers(1, 2)))]
+    decls = []
+    for k in range(draw(st.integers(1, 2))):
+        count = 2 if draw(st.integers(0, 4)) == 0 else None
+        decls.append(LockDecl(f"L{k}", "spinlock" if draw(st.integers(0, 3)) == 0 else "mutex", count))
     if draw(st.integers(0, 2)) == 0:
         decls.append(LockDecl("S", "rwsem", 2 if draw(st.integers(0, 5)) == 0 else None))
     return tuple(decls)
@@ -964,20 +1178,17 @@ def _blocking_op(draw, decl: LockDecl) -> str:
     return "acquire"
 
 
-def _ends_with_goto(stmts: tuple) -> bool:
-    return bool(stmts) and isinstance(stmts[-1], Goto)
-
-
 def _insert(draw, body: tuple, block: tuple, into_if: bool = True) -> tuple:
     """`block` (consecutive statements) at a random top-level position of `body`, or at
-    the start/inside of a top-level `if` branch (never after a `goto`)."""
+    the start/inside of a top-level `if` branch (never after a `goto`, `done` or
+    `synchronize_rcu`)."""
     ifs = [k for k, s in enumerate(body) if isinstance(s, If)]
     if into_if and ifs and draw(st.integers(0, 4)) == 0:
         k = draw(st.sampled_from(ifs))
         s = body[k]
         which = draw(st.sampled_from(["then", "else_"]))
         branch = getattr(s, which)
-        limit = len(branch) - 1 if _ends_with_goto(branch) else len(branch)
+        limit = len(branch) - 1 if _ends(branch) else len(branch)
         at = draw(st.integers(0, max(0, limit)))
         new = replace(s, **{which: branch[:at] + block + branch[at:]})
         return body[:k] + (new,) + body[k + 1:]
@@ -1019,23 +1230,127 @@ def _lock_noise(draw, ctx: Ctx, decls: tuple, count: Optional[int]) -> LockOp:
     return LockOp(op, decl.name, _lock_index(draw, ctx, decl, count), op in BLOCKING and draw(st.booleans()))
 
 
-def gen_lock_proc(draw, ctx: Ctx, names: _Names, name: str, decls: tuple) -> Proc:
-    count = draw(st.integers(1, 2))
-    nsteps = draw(st.integers(2, 4))
+def _ends(stmts: tuple) -> bool:
+    """The branch ends with a statement that ends the step (nothing may follow it)."""
+    return bool(stmts) and (isinstance(stmts[-1], (Goto, Done)) or stmts[-1] == Rcu("synchronize_rcu"))
+
+
+# ----------------------------------------------------------------------------- process layout
+
+
+@dataclass(frozen=True)
+class Lay:
+    """The shape of a lock model's processes and procedures (bodies still empty), drawn
+    before any body, so that bodies and properties can name instances, steps and fields."""
+
+    locks: tuple
+    procs: tuple  # Proc skeletons: params, locals, calls (args None), one () per own step
+    procedures: tuple  # Procedure skeletons
+    readers: frozenset = frozenset()  # processes with an RCU read-side section
+    waiters: frozenset = frozenset()  # processes that call synchronize_rcu
+
+    def flat(self, proc: str) -> list:
+        model = Model((), (), (), (), self.procs, self.locks, self.procedures)
+        return flatten(model, next(p for p in self.procs if p.name == proc))
+
+
+def _local_decl(draw, name: str) -> VarDecl:
+    typ = draw(st.sampled_from([TBool(), TRange(2), TRange(3)]))
+    return VarDecl(name, typ, draw(_domain(typ)))
+
+
+def gen_lay(draw, decls: tuple) -> Lay:
+    """2-3 processes of 1-2 instances; maybe 1-2 procedures (q1 maybe calling q0), each
+    called somewhere; maybe a parameter and a local per process or procedure; maybe RCU
+    (read sections in some processes, synchronize_rcu in another)."""
+    procedures: list[Procedure] = []
+    for n in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):
+        params = ((f"ra{n}", draw(st.integers(2, 3))),) if draw(st.booleans()) else ()
+        locs = (_local_decl(draw, f"rl{n}"),) if draw(st.integers(0, 2)) == 0 else ()
+        nsteps = draw(st.integers(1, 2))
+        calls = ((draw(st.integers(0, nsteps)), CallItem("q0", None)),) if n == 1 and draw(st.booleans()) else ()
+        procedures.append(Procedure(f"q{n}", params, locs, ((),) * nsteps, calls))
+    procs: list[Proc] = []
+    for k in range(draw(st.integers(2, 3))):
+        nsteps = draw(st.integers(1, 3) if procedures else st.integers(2, 4))
+        calls: tuple = ()
+        if procedures:
+            for _ in range(draw(st.integers(0, 2))):
+                calls += ((draw(st.integers(0, nsteps)), CallItem(draw(st.sampled_from(procedures)).name, None)),)
+        params = ((f"pa{k}", draw(st.integers(2, 3))),) if draw(st.integers(0, 3)) == 0 else ()
+        locs = (_local_decl(draw, f"pl{k}"),) if draw(st.integers(0, 2)) == 0 else ()
+        procs.append(Proc(f"p{k}", draw(st.integers(1, 2)), ((),) * nsteps, draw(st.booleans()), params, locs, calls))
+    called = {c.proc for p in procs for _, c in p.calls}
+    if "q1" in called:
+        called |= {c.proc for _, c in procedures[1].calls}
+    for q in procedures:  # every procedure is called (an uncalled one is never checked)
+        if q.name not in called:
+            p0 = procs[0]
+            procs[0] = replace(p0, calls=p0.calls + ((draw(st.integers(0, len(p0.steps))), CallItem(q.name, None)),))
+            called.add(q.name)
+            if q.name == "q1":
+                called |= {c.proc for _, c in q.calls}
+    readers: frozenset = frozenset()
+    waiters: frozenset = frozenset()
+    if draw(st.integers(0, 3)) == 0:
+        names = [p.name for p in procs]
+        waiters = frozenset([draw(st.sampled_from(names))])
+        readers = frozenset(n for n in names if n not in waiters and draw(st.integers(0, 2)) > 0) or frozenset(
+            [next(n for n in names if n not in waiters)])
+        if draw(st.integers(0, 4)) == 0:  # a waiter that reads too
+            readers |= waiters
+    return Lay(decls, tuple(procs), tuple(procedures), readers, waiters)
+
+
+def _callers_count(lay: Lay, q: str) -> int:
+    """The largest instance count among the processes that run procedure q (`self` < it)."""
+    out = 1
+    for p in lay.procs:
+        if any(q in f.frame.split(".") for f in lay.flat(p.name)):
+            out = max(out, p.count)
+    return out
+
+
+# ----------------------------------------------------------------------------- frame bodies
+
+
+def _pick_lead(draw, ctx: Ctx, names: _Names) -> tuple:
+    """`let x = any bool` / `any 0 .. n` / `any in lo .. hi`, then an `if` on it: the
+    statements and the context in which x is known."""
+    kind = draw(st.sampled_from(["bool", "bool", "range", "in"]))
+    x = names.next_let("x")
+    if kind == "bool":
+        sctx = replace(ctx, blocals=ctx.blocals + (x,))
+        test: Expr = Name(x)
+        value: object = AnyBool()
+    else:
+        n = draw(st.integers(2, 4))
+        # `any in lo .. hi` with hi computed: empty (the step cannot run) when hi <= lo
+        value = AnyRange(n) if kind == "range" else AnyIn(Lit(draw(st.integers(0, 1)), TRange(n)),
+                                                              gen_ranged(draw, ctx, n + 1, 1))
+        sctx = replace(ctx, locals=ctx.locals + ((x, n),))
+        test = Bin(draw(st.sampled_from(["==", "<", ">="])), Name(x), Lit(draw(st.integers(0, n - 1)), TRange(n)))
+    branch = If(test, gen_stmts(draw, sctx, 0, names, guards=True, lo=1, hi=1),
+                gen_stmts(draw, sctx, 0, names, guards=True, lo=0, hi=1))
+    return (Let(x, value), branch), sctx
+
+
+def gen_frame(draw, ctx: Ctx, names: _Names, decls: tuple, nsteps: int, selfn: int,
+              rcu_read: bool = False, rcu_sync: bool = False) -> tuple:
+    """The bodies of the own steps of a process or procedure whose `self` lies in
+    0 .. selfn: lock sections, trylocks, picks, gotos and `done`, RCU, `bug_on`."""
     bodies: list[tuple] = []
+    leads: list[int] = []
+    sctxs: list[Ctx] = []
     for k in range(nsteps):
-        sctx = ctx
-        lead: tuple = ()
-        if draw(st.integers(0, 7)) == 0:  # a pick, used at once and maybe later
-            x = names.next_let("x")
-            sctx = replace(ctx, blocals=(x,))
-            lead = (Let(x, AnyBool()), If(Name(x), gen_stmts(draw, sctx, 0, names, guards=True, lo=1, hi=1),
-                                           gen_stmts(draw, sctx, 0, names, guards=True, lo=0, hi=1)))
+        sctx, lead = ctx, ()
+        if draw(st.integers(0, 5)) == 0:  # a pick, used at once and maybe later
+            lead, sctx = _pick_lead(draw, ctx, names)
         body = lead + gen_stmts(draw, sctx, 1, names, guards=True, lo=0, hi=2)
-        at = draw(st.integers(0, len(body)))
-        if at < len(lead):
-            at = len(lead)
+        at = draw(st.integers(len(lead), len(body)))
         bodies.append(body[:at] + (gen_update(draw, sctx),) + body[at:])
+        leads.append(len(lead))
+        sctxs.append(sctx)
 
     # lock sections: a lock (both elements of an array, sometimes) taken in step a and
     # released in step r >= a (or never); a second section is usually taken inside the
@@ -1058,29 +1373,37 @@ def gen_lock_proc(draw, ctx: Ctx, names: _Names, name: str, decls: tuple) -> Pro
             idxs = [Lit(first, TRange(2)), Lit(1 - first, TRange(2))]
             acqs = [LockOp(op, decl.name, idxs[0], False), LockOp(op, decl.name, idxs[1], draw(st.booleans()))]
         else:
-            idxs = [_lock_index(draw, ctx, decl, count)]
+            idxs = [_lock_index(draw, ctx, decl, selfn)]
             acqs = [LockOp(op, decl.name, idxs[0], draw(st.integers(0, 3)) == 0)]
         for n, acq in enumerate(acqs):
             kind = "try" if draw(st.integers(0, 3)) == 0 else "op"
             keyed.append(((a, 0, rank * 2 + n), kind, acq))
         if r is not None:
             for n, index in enumerate(idxs):
-                rel_index = index if draw(st.integers(0, 5)) else _lock_index(draw, ctx, decl, count)
+                rel_index = index if draw(st.integers(0, 5)) else _lock_index(draw, ctx, decl, selfn)
                 keyed.append(((r, 1, -(rank * 2 + n)), "op", LockOp(RELEASE_OF[op], decl.name, rel_index)))
+    if rcu_read:  # a read-side section (maybe nested, maybe never left)
+        a = draw(st.integers(0, nsteps - 1))
+        r = None if draw(st.integers(0, 4)) == 0 else draw(st.integers(a, nsteps - 1))
+        depth = 2 if draw(st.integers(0, 3)) == 0 else 1
+        for n in range(depth):
+            keyed.append(((a, 0, 10 + n), "op", Rcu("rcu_read_lock")))
+            if r is not None:
+                keyed.append(((r, 1, -(10 + n)), "op", Rcu("rcu_read_unlock")))
     keyed.sort(key=lambda x: x[0])
     events: list[list] = [[] for _ in range(nsteps)]
     for (step, _, _), kind, op in keyed:
         events[step].append((kind, op))
     if draw(st.integers(0, 3)) == 0:
-        events[draw(st.integers(0, nsteps - 1))].append(("op", _lock_noise(draw, ctx, decls, count)))
+        events[draw(st.integers(0, nsteps - 1))].append(("op", _lock_noise(draw, ctx, decls, selfn)))
+    if rcu_read and draw(st.integers(0, 5)) == 0:  # an unlock outside any section: lock(rcu)
+        events[draw(st.integers(0, nsteps - 1))].append(("op", Rcu("rcu_read_unlock")))
 
     for k in range(nsteps):
-        sctx = ctx
-        if bodies[k] and isinstance(bodies[k][0], Let):
-            sctx = replace(ctx, blocals=(bodies[k][0].name,))
+        sctx = sctxs[k]
         # events go in order, each at or after the previous one's top-level position
         body = bodies[k]
-        lo = 2 if bodies[k] and isinstance(bodies[k][0], Let) else 0
+        lo = leads[k]
         for kind, op in events[k]:
             block = _try_block(draw, sctx, names, op, k) if kind == "try" else (op,)
             at = draw(st.integers(lo, len(body)))
@@ -1090,22 +1413,65 @@ def gen_lock_proc(draw, ctx: Ctx, names: _Names, name: str, decls: tuple) -> Pro
             else:
                 body = body[:at] + block + body[at:]
                 lo = at + len(block)
-        if draw(st.integers(0, 3)) == 0:  # goto, ending a branch
-            target = draw(st.integers(0, nsteps - 1))
-            branch = gen_stmts(draw, sctx, 0, names, guards=True, lo=0, hi=1) + (Goto(target),)
+        if draw(st.integers(0, 3)) == 0:  # goto or done, ending a branch
+            end = Done() if draw(st.integers(0, 3)) == 0 else Goto(draw(st.integers(0, nsteps - 1)))
+            branch = gen_stmts(draw, sctx, 0, names, guards=True, lo=0, hi=1) + (end,)
             g = If(gen_bool(draw, sctx, 1), branch, gen_stmts(draw, sctx, 0, names, guards=False, lo=0, hi=1))
             at = draw(st.integers(lo if lo <= len(body) else len(body), len(body)))
             body = body[:at] + (g,) + body[at:]
+        if names.used and draw(st.integers(0, 7)) == 0:  # a second site of an assert (§6.5)
+            site = Assert(draw(st.sampled_from(names.used)), gen_bool(draw, sctx, 1))
+            body = body[:leads[k]] + _insert(draw, body[leads[k]:], (site,))
         bodies[k] = body
     if draw(st.integers(0, 2)) == 0:  # bug_on
         k = draw(st.integers(0, nsteps - 1))
-        sctx = replace(ctx, blocals=(bodies[k][0].name,)) if isinstance(bodies[k][0], Let) else ctx
-        lo = 2 if isinstance(bodies[k][0], Let) else 0
-        bug = BugOn(_bug_name(draw, names), gen_bool(draw, sctx, 1))
-        bodies[k] = bodies[k][:lo] + _insert(draw, bodies[k][lo:], (bug,))
+        bug = BugOn(_bug_name(draw, names), gen_bool(draw, sctxs[k], 1))
+        bodies[k] = bodies[k][:leads[k]] + _insert(draw, bodies[k][leads[k]:], (bug,))
+    if rcu_sync:  # a grace period: ends its step, so it stands last (in a branch, sometimes)
+        k = draw(st.integers(0, nsteps - 1))
+        sync = Rcu("synchronize_rcu")
+        if draw(st.integers(0, 2)) == 0:
+            sctx = sctxs[k]
+            g = If(gen_bool(draw, sctx, 1), gen_stmts(draw, sctx, 0, names, guards=False, lo=0, hi=1) + (sync,),
+                   gen_stmts(draw, sctx, 0, names, guards=False, lo=0, hi=1))
+            bodies[k] = bodies[k] + (g,)
+        else:
+            bodies[k] = bodies[k] + (sync,)
     if not RELOCK:
         bodies = [_no_relock(b) for b in bodies]
-    return Proc(name, count, tuple(bodies), draw(st.booleans()))
+    return tuple(bodies)
+
+
+def _frame_ctx(ctx: Ctx, params: tuple, locs: tuple, selfn: int, lay: Lay) -> Ctx:
+    """A process's or procedure's view: the globals, its locals (writable), its
+    parameters (read-only, `0 .. n`), `self`, and lock atoms over the layout."""
+    return replace(ctx, scalars=ctx.scalars + tuple((v.name, v.typ) for v in locs),
+                   locals=ctx.locals + tuple(params), selfn=selfn, lay=lay)
+
+
+def _args(draw, ctx: Ctx, lay: Lay, calls: tuple) -> tuple:
+    out = []
+    for pos, c in calls:
+        callee = next(q for q in lay.procedures if q.name == c.proc)
+        out.append((pos, CallItem(c.proc, tuple(gen_ranged(draw, ctx, n, 1) for _, n in callee.params))))
+    return tuple(out)
+
+
+def gen_lock_procs(draw, ctx: Ctx, names: _Names, lay: Lay) -> tuple:
+    """The processes and procedures of `lay` with their bodies and call arguments."""
+    procedures = []
+    for q in lay.procedures:
+        selfn = _callers_count(lay, q.name)
+        qctx = _frame_ctx(ctx, q.params, q.locals, selfn, lay)
+        bodies = gen_frame(draw, qctx, names, lay.locks, len(q.steps), selfn)
+        procedures.append(replace(q, steps=bodies, calls=_args(draw, qctx, lay, q.calls)))
+    procs = []
+    for p in lay.procs:
+        pctx = _frame_ctx(ctx, p.params, p.locals, p.count, lay)
+        bodies = gen_frame(draw, pctx, names, lay.locks, len(p.steps), p.count,
+                           rcu_read=p.name in lay.readers, rcu_sync=p.name in lay.waiters)
+        procs.append(replace(p, steps=bodies, calls=_args(draw, pctx, lay, p.calls)))
+    return tuple(procs), tuple(procedures)
 
 
 def _touched(s) -> Optional[str]:
@@ -1169,53 +1535,139 @@ def gen_action_locks(draw, ctx: Ctx, body: tuple, decls: tuple, names: _Names) -
     return body if RELOCK else _no_relock(body)
 
 
-def _owners(model: Model) -> list[Who]:
+# ----------------------------------------------------------------------------- owners, pcs, fields
+
+
+def _owners(lay) -> list[Who]:
     out = [Who(None, "none"), Who("env", "env")]
-    for p in model.procs:
+    for p in lay.procs:
         for i in range(p.count):
             out.append(Who(f"{p.name}[{i}]", f"{p.name}[{i}]" if p.count > 1 else p.name))
     return out
 
 
-def _at(p: Proc, i: int, label: str) -> At:
-    pc = {"done": len(p.steps), "crashed": len(p.steps) + 1}.get(label)
-    pc = int(label[1:]) if pc is None else pc
-    return At(f"{p.name}[{i}]", f"{p.name}[{i}]" if p.count > 1 else p.name, label, pc)
+def _closed(e) -> bool:
+    """No state, local or `self` in e (zcheck folds it to a literal)."""
+    if isinstance(e, (Name, Read, SelfIdx)):
+        return False
+    if isinstance(e, Lit):
+        return True
+    kids = [getattr(e, f) for f in ("arg", "left", "right", "cond", "then", "else_", "a", "b", "elem", "body")
+            if hasattr(e, f)]
+    return all(_closed(k) for k in kids)
 
 
-def gen_lock_atom(draw, model: Model) -> Expr:
-    k = draw(st.sampled_from(["owner", "owner", "at", "at", "held"]))
-    decl = draw(st.sampled_from(model.locks))
-    index = None if decl.count is None else draw(st.integers(0, decl.count - 1))
-    who = draw(st.sampled_from(_owners(model)))
+def _inst_index(draw, ctx: Ctx, count: int, prefer: Optional[str] = None) -> Expr:
+    """An instance index of a process with `count` instances: a literal, or computed
+    (maybe one past the last instance: `none`, `false`, the last instance's local)."""
+    if prefer is not None and draw(st.integers(0, 3)):
+        return Name(prefer)
+    k = draw(st.sampled_from(["lit", "lit", "lit", "expr", "wide"]))
+    if k == "lit":
+        return Lit(draw(st.integers(0, count - 1)), TRange(count))
+    e = gen_ranged(draw, ctx, count + (1 if k == "wide" else 0), 1)
+    if _closed(e):  # a literal index outside the instances is an error (ZC503)
+        from .explicit import eval_expr
+
+        if not 0 <= eval_expr(e, {}, {}) < count:
+            return Lit(count - 1, TRange(count))
+    return e
+
+
+def _who(draw, ctx: Ctx, lay, prefer: Optional[tuple] = None) -> Expr:
+    if prefer is not None and draw(st.integers(0, 2)):
+        p = next(p for p in lay.procs if p.name == prefer[0])
+        return InstIdx(p.name, p.count, Name(prefer[1]))
+    if draw(st.integers(0, 3)) == 0:
+        p = draw(st.sampled_from(lay.procs))
+        return InstIdx(p.name, p.count, _inst_index(draw, ctx, p.count))
+    return draw(st.sampled_from(_owners(lay)))
+
+
+def _at_label(draw, flat: list) -> str:
+    label = draw(st.sampled_from([f.label for f in flat] + ["done", "crashed"]))
+    if "." in label and draw(st.booleans()):
+        return label.rsplit(".", 1)[1]  # a procedure's step, every call of it
+    return label
+
+
+def gen_at(draw, ctx: Ctx, lay, p, index: Optional[Expr] = None, label: Optional[str] = None) -> AtIdx:
+    flat = lay.flat(p.name)
+    if label is None:
+        label = _at_label(draw, flat)
+    if index is None:
+        index = _inst_index(draw, ctx, p.count)
+    short = p.count == 1 and index == Lit(0, TRange(1)) and draw(st.booleans())
+    return AtIdx(p.name, p.count, index, label, label_pcs(flat, label), short)
+
+
+def _field_test(draw, p, index: Expr, name: str, typ, value=None) -> Expr:
+    short = p.count == 1 and index == Lit(0, TRange(1)) and draw(st.booleans())
+    f = Field(p.name, p.count, index, name, short)
+    if isinstance(typ, TBool):
+        want = draw(st.booleans()) if value is None else value
+        return f if want else Not(f)
+    if value is not None:
+        return Bin("==", f, Lit(value, typ))
+    return Bin(draw(st.sampled_from(["==", "!=", "<", ">="])), f, Lit(draw(st.integers(0, typ.n - 1)), typ))
+
+
+def _fields(p) -> list[tuple]:
+    return [(n, TRange(k)) for n, k in p.params] + [(v.name, v.typ) for v in p.locals]
+
+
+def gen_lock_atom(draw, lay, ctx: Ctx, prefer: Optional[tuple] = None) -> Expr:
+    """An atom over owners, pcs and instance fields: `owner(L) == x`, `writer(S) != x`,
+    `readers(S) < c`, `held_by(L, x)`, `at(p[i], label)`, `p[i].x == c`; `prefer`
+    (process, bound variable) makes instances of that process named by the variable common."""
+    with_fields = [p for p in lay.procs if _fields(p)]
+    k = draw(st.sampled_from(["owner", "owner", "at", "at", "held"] + (["field"] if with_fields else [])))
+    decl = draw(st.sampled_from(lay.locks))
+    index = None if decl.count is None else (
+        draw(st.integers(0, decl.count - 1)) if draw(st.integers(0, 2)) else gen_ranged(draw, ctx, decl.count, 0))
     if k == "at":
-        p = draw(st.sampled_from(model.procs))
-        labels = [f"s{j}" for j in range(len(p.steps))] + ["done", "crashed"]
-        return _at(p, draw(st.integers(0, p.count - 1)), draw(st.sampled_from(labels)))
-    if k == "held" and who.who is not None:
+        p = draw(st.sampled_from(lay.procs)) if prefer is None else next(q for q in lay.procs if q.name == prefer[0])
+        return gen_at(draw, ctx, lay, p, Name(prefer[1]) if prefer is not None else None)
+    if k == "field":
+        p = draw(st.sampled_from(with_fields))
+        idx = Name(prefer[1]) if prefer is not None and prefer[0] == p.name else _inst_index(draw, ctx, p.count)
+        name, typ = draw(st.sampled_from(_fields(p)))
+        return _field_test(draw, p, idx, name, typ)
+    who = _who(draw, ctx, lay, prefer)
+    if k == "held" and who != Who(None, "none"):
         return HeldBy(decl.name, index, who)
     if decl.kind == "rwsem" and draw(st.booleans()):
-        return Bin(draw(st.sampled_from(["==", ">=", "<"])), ReadersOf(decl.name, index), Lit(draw(st.integers(0, 2)), TRange(3)))
+        return Bin(draw(st.sampled_from(["==", ">=", "<"])), ReadersOf(decl.name, index),
+                   Lit(draw(st.integers(0, 2)), TRange(3)))
     fn = "writer" if decl.kind == "rwsem" else "owner"
     return Bin(draw(st.sampled_from(["==", "!="])), OwnerOf(fn, decl.name, index), who)
 
 
-def gen_lock_prop(draw, model: Model, layers: list, s0: dict, cover: bool) -> Expr:
-    """A property over pcs and lock holders: either the pcs and holders of a deep reachable
-    state (negated for an invariant), or one or two random atoms."""
+def gen_lock_prop(draw, model: Model, lay, layers: list, s0: dict, cover: bool) -> Expr:
+    """A property over pcs, lock holders and instance fields: the pcs, holders and fields
+    of a deep reachable state (negated for an invariant), a quantifier over a process's
+    instances (`forall j in 0 .. N :: at(p[j], s) -> held_by(L, p[j])`), or one or two
+    random atoms."""
     from .explicit import LOCK, WRITER, eval_expr, thaw
 
-    if draw(st.booleans()):
+    ctx = Ctx((), ())
+    k = draw(st.sampled_from(["deep", "deep", "quant", "atoms", "atoms"]))
+    if k == "deep":
         d = len(layers) - 1 - draw(st.integers(0, min(2, len(layers) - 1)))
         state = thaw(model, draw(st.sampled_from(layers[d])))
         tests: list[Expr] = []
         for p in model.procs:
+            flat = flatten(model, p)
+            labels = [f.label for f in flat] + ["done", "crashed"]
             for i in range(p.count):
                 pc = state[f"{p.name}[{i}].pc"]
                 if pc != 0:
-                    labels = [f"s{j}" for j in range(len(p.steps))] + ["done", "crashed"]
-                    tests.append(_at(p, i, labels[pc]))
-        who = {w.who: w for w in _owners(model)}
+                    tests.append(gen_at(draw, ctx, lay, p, Lit(i, TRange(p.count)), labels[pc]))
+                for name, typ in _fields(p):
+                    if draw(st.integers(0, 2)) == 0:
+                        tests.append(_field_test(draw, p, Lit(i, TRange(p.count)), name, typ,
+                                                 state[f"{p.name}[{i}].{name}"]))
+        who = {w.who: w for w in _owners(lay)}
         for lk in model.locks:
             key = (WRITER if lk.kind == "rwsem" else LOCK) + lk.name
             fn = "writer" if lk.kind == "rwsem" else "owner"
@@ -1230,9 +1682,17 @@ def gen_lock_prop(draw, model: Model, layers: list, s0: dict, cover: bool) -> Ex
             for t in tests[1:]:
                 e = Bin("&&", e, t)
             return e if cover else Not(e)
-    e = gen_lock_atom(draw, model)
-    if draw(st.booleans()):
-        e = Bin(draw(st.sampled_from(["&&", "||", "->"])), e, gen_lock_atom(draw, model))
+    if k == "quant":
+        p = draw(st.sampled_from(lay.procs))
+        n = p.count + (1 if draw(st.integers(0, 3)) == 0 else 0)
+        qctx = replace(ctx, locals=(("j0", n),), qlevel=1)
+        body = Bin(draw(st.sampled_from(["->", "->", "&&", "||"])), gen_lock_atom(draw, lay, qctx, (p.name, "j0")),
+                   gen_lock_atom(draw, lay, qctx, (p.name, "j0")))
+        e: Expr = Quant(draw(st.sampled_from(["forall", "exists"])), "j0", n, body)
+    else:
+        e = gen_lock_atom(draw, lay, ctx)
+        if draw(st.booleans()):
+            e = Bin(draw(st.sampled_from(["&&", "||", "->"])), e, gen_lock_atom(draw, lay, ctx))
     if eval_expr(e, s0, {}) == cover and draw(st.integers(0, 3)) > 0:
         e = Not(e)  # decided in the initial state: usually turned around
     return e

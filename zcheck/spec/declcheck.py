@@ -298,6 +298,7 @@ def _expand(c: Checker, proc: str, items: tuple[ast.ProcItem, ...], scope: _Scop
     frame's gotos to step indices (`#N`). `pending` holds the argument and local
     assignments of calls, run at the start of the next step."""
     mine: dict[str, int] = {}
+    entry = 0  # statements of the calls entered at this frame's first step (at the head of its body)
     where = scope.where
     for item in items:
         if isinstance(item, ast.StepDecl):
@@ -311,6 +312,8 @@ def _expand(c: Checker, proc: str, items: tuple[ast.ProcItem, ...], scope: _Scop
                 continue
             step_scope = _Scope(dict(scope.names), dict(scope.writable), f"{where}.{item.label}", proc, effects=True)
             body = c.body(item.body, step_scope)
+            if not mine:
+                entry = len(pending)
             mine[item.label] = len(out)
             out.append(StepInfo(".".join(path + (item.label,)), tuple(pending) + body, item.span))
             pending.clear()
@@ -319,6 +322,49 @@ def _expand(c: Checker, proc: str, items: tuple[ast.ProcItem, ...], scope: _Scop
     for idx in mine.values():
         body = _resolve_gotos(c, out[idx].body, mine, where.split()[-1])
         out[idx] = StepInfo(out[idx].label, body, out[idx].span)
+    if entry and mine:
+        _no_call_on_goto(proc, path, list(mine.values()), out, entry, locals_)
+
+
+def _no_call_on_goto(proc: str, path: tuple[str, ...], mine: list[int], out: list[StepInfo], entry: int,
+                     locals_: list[VarInfo]) -> None:
+    """A `goto` inside a procedure back to its first step is not a call: the call's
+    argument and local assignments at the head of that step run only when the instance
+    comes by the call (a kernel `goto retry` keeps the function's arguments and stack
+    variables). A hidden per-instance flag, set by such gotos and cleared by the step,
+    says that it came by a goto."""
+    first = mine[0]
+    target = f"#{first}"
+    if not any(isinstance(s, t.SGoto) and s.label == target for idx in mine for s in _all_stmts(out[idx].body)):
+        return
+    flag = f"{proc}[].{'.'.join(path)}.#goto"
+    locals_.append(VarInfo(flag, BOOL, t.Lit(False, BOOL)))
+    for idx in mine:
+        out[idx] = StepInfo(out[idx].label, _flag_gotos(out[idx].body, target, flag), out[idx].span)
+    body, span = out[first].body, out[first].span
+    head = (t.SIf(t.Unop("not", t.Var(flag, BOOL, span), BOOL, span), body[:entry], (), span),
+            t.SAssign(flag, t.Lit(False, BOOL, span), span))
+    out[first] = StepInfo(out[first].label, head + body[entry:], span)
+
+
+def _all_stmts(body: tuple[t.TStmt, ...]) -> list[t.TStmt]:
+    out: list[t.TStmt] = []
+    for s in body:
+        out.append(s)
+        if isinstance(s, t.SIf):
+            out += _all_stmts(s.then) + _all_stmts(s.else_)
+    return out
+
+
+def _flag_gotos(body: tuple[t.TStmt, ...], target: str, flag: str) -> tuple[t.TStmt, ...]:
+    out: list[t.TStmt] = []
+    for s in body:
+        if isinstance(s, t.SGoto) and s.label == target:
+            out.append(t.SAssign(flag, t.Lit(True, BOOL, s.span), s.span))
+        elif isinstance(s, t.SIf):
+            s = t.SIf(s.cond, _flag_gotos(s.then, target, flag), _flag_gotos(s.else_, target, flag), s.span)
+        out.append(s)
+    return tuple(out)
 
 
 def _call(c: Checker, proc: str, item: ast.CallItem, scope: _Scope, path: tuple[str, ...],

@@ -54,6 +54,7 @@ class _Run:
     dirty: set[str] = field(default_factory=set)
     guard: list[t.TExpr] = field(default_factory=list)
     waits: list[Wait] = field(default_factory=list)
+    grace: list[t.TExpr] = field(default_factory=list)  # the guards of grace-period waits (in `guard` too)
 
     def sub(self, e: t.TExpr) -> t.TExpr:
         def fn(n: t.TExpr) -> t.TExpr | None:
@@ -73,7 +74,7 @@ class _Run:
 
     def copy(self) -> "_Run":
         """A branch: the same values and guard so far, its own waits."""
-        return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [])
+        return _Run(dict(self.env), dict(self.locals), set(self.dirty), list(self.guard), [], list(self.grace))
 
 
 def _fold(op: Op, parts: list[t.TExpr]) -> t.TExpr:
@@ -131,10 +132,13 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             run.dirty.add(v)
         case t.SHavoc(var=v) if v == SCENARIO_POS:  # a scenario's bookkeeping, not the model's
             pass
-        case t.SHavoc(var=v, local=True):
-            run.locals.pop(v, None)  # a later read of the pick is unsupported
-        case t.SHavoc(var=v):
-            run.dirty.add(v)
+        case t.SHavoc(var=v, local=local, lo=lo, hi=hi):
+            if lo is not None and hi is not None:  # `any in lo .. hi` has no value when hi <= lo: the body stops
+                run.guard.append(t.Binop(Op.IMPLIES, path, t.Binop(Op.LT, run.sub(lo), run.sub(hi), BOOL), BOOL))
+            if local:
+                run.locals.pop(v, None)  # a later read of the pick is unsupported
+            else:
+                run.dirty.add(v)
         case t.SLet(name=n, value=x):
             try:
                 run.locals[n] = run.sub(x)
@@ -142,11 +146,15 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
                 run.locals.pop(n, None)
         case t.SRequire(cond=c, wait=w):
             before = _and(run.guard)
+            if w is not None and w.mode == "gp":  # waits for every reader it recorded, not for the first one only
+                before = _and([g for g in run.guard if not any(g is x for x in run.grace)])
             if w is not None:
                 index = None if w.index is None else run.sub(w.index)
                 reach = t.Binop(Op.AND, path, before, BOOL) if not isinstance(before, t.Lit) else path
                 run.waits.append(Wait(reach, w.var, index, w.mode, dict(run.env)))
             run.guard.append(t.Binop(Op.IMPLIES, path, run.sub(c), BOOL))
+            if w is not None and w.mode == "gp":
+                run.grace.append(run.guard[-1])
         case t.SAssert():
             pass
         case t.SIf(cond=c, then=a, else_=b):

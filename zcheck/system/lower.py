@@ -48,7 +48,9 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
         transitions.extend(pt)
     types = {v.name: (INT if v.exact_domain else v.type) for v in vars_}
     transitions = [_add_lifecycle_checks(tr, cs.transitions, types) for tr in transitions]
-    transitions = [dataclasses.replace(tr, body=_implicit(tr.body, tr.name, types)) for tr in transitions]
+    # a range check is named after its line's step, whichever copy of a procedure runs it
+    transitions = [dataclasses.replace(tr, body=_implicit(tr.body, tr.name.split("#", 1)[0], types))
+                   for tr in transitions]
     init = _implicit(cs.init, "init", types)
     props = _properties(cs, transitions, init)
     extra, notes = implicit_props.concurrency(cs, th, tuple(transitions))
@@ -141,8 +143,10 @@ def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], l
             vars_.append(StateVar(inst + name[len(prefix):], ptype, None, p.span))
         for v in p.locals:
             init = None if v.init is None else _rename(v.init, prefix, inst, i)
-            vars_.append(StateVar(inst + v.name[len(prefix):], v.type, init, v.span))
+            hidden = v.name.endswith(".#goto")  # bookkeeping of a procedure's gotos (declcheck)
+            vars_.append(StateVar(inst + v.name[len(prefix):], v.type, init, v.span, hidden=hidden))
         ends = threads.Ends(pc, targets)
+        labels = threads.pc_type(p).members  # unique: a procedure called twice has `label#2` steps
         for idx, step in enumerate(p.steps):
             nxt = idx + 1 if idx + 1 < done else (0 if p.loop else done)
             pc_var = t.Var(pc, INT, step.span)
@@ -156,7 +160,7 @@ def _instantiate(p: ProcessInfo, th: threads.Threads) -> tuple[list[StateVar], l
             body = _rename_stmts(step.body, prefix, inst, i) + (advance,)
             body = threads.close(body, dataclasses.replace(ends, targets=targets | {"next": nxt}), th, me)
             body = threads.lower_ops(body, th, me, f"{me}.{step.label}")
-            trans.append(Transition(f"{me}.{step.label}", f"{p.name}.{step.label}", (),
+            trans.append(Transition(f"{me}.{labels[idx]}", f"{p.name}.{step.label}", (),
                                     tuple(head) + body, step.span))
     return vars_, trans
 

@@ -1,0 +1,71 @@
+"""Comparing zcheck's results with the explicit-state BFS (`explicit.Expected`).
+
+One helper for tests/test_differential.py and tests/test_differential_locks.py: every
+named invariant, cover and assert (and the implicit concurrency properties the BFS
+lists) must have zcheck's verdict and shortest depth; an implicit property the BFS does
+not list must not be violated (the generator keeps writes and lock indices in range and
+never divides by zero).
+"""
+
+from __future__ import annotations
+
+from .explicit import DEADLOCK, STUCK, Expected
+
+HIT = {"invariant": "violated", "assert": "violated", "cover": "reached"}
+MISS_OK = {"invariant": {"holds", "proved"}, "assert": {"holds", "proved"},
+           "cover": {"not_reached", "unreachable"}}
+
+
+def compare(expected: Expected, results, depth: int, unchecked: dict | None = None,
+            may_skip_waits: bool = False) -> list[str]:
+    """Every disagreement between the BFS and zcheck's results, as readable lines.
+
+    UNKNOWN (the solver ran out of time) is not a disagreement as long as it is honest:
+    BMC finished every depth up to the one it reports, so the BFS must find nothing
+    there either. `unchecked` holds the implicit properties zcheck left out, with why
+    (`System.notes`); leaving out `deadlock`/`stuck` is accepted when `may_skip_waits`
+    (some body picks or writes a map before a require: ZC904, docs/language.md §6.7)."""
+    unchecked = unchecked or {}
+    problems: list[str] = []
+    by_name: dict = {}
+    for r in results:
+        by_name.setdefault(r.name, r)
+    for name, want in expected.depth.items():
+        kind = expected.kind[name]
+        r = by_name.get(name)
+        if r is None:
+            if name in (DEADLOCK, STUCK) and name in unchecked:
+                if not may_skip_waits:
+                    problems.append(f"{name}: zcheck leaves it out ({unchecked[name]}), but no body picks or "
+                                    f"writes a map before a require")
+                continue
+            problems.append(f"{name} ({kind}): missing from zcheck's results")
+            continue
+        if r.verdict == "unknown":
+            if want is not None and r.depth is not None and want <= r.depth:
+                problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says unknown "
+                                f"after finishing depth {r.depth}")
+        elif want is None:
+            if r.verdict not in MISS_OK[kind]:
+                problems.append(f"{name} ({kind}): expected no {HIT[kind]} within depth {depth}, "
+                                f"zcheck says {r.verdict} at {r.depth}")
+        elif r.verdict != HIT[kind] or r.depth != want:
+            problems.append(f"{name} ({kind}): expected {HIT[kind]} at {want}, zcheck says {r.verdict} at {r.depth}")
+        if getattr(r, "error", None):
+            problems.append(f"{name} ({kind}): zcheck could not replay its own trace: {r.error}")
+    for r in results:
+        if r.name not in expected.depth and r.verdict == "violated":
+            problems.append(f"{r.name} ({r.kind}): violated at {r.depth}, but the generated model keeps "
+                            f"writes and lock indices in range and never divides by zero")
+    return problems
+
+
+def report(depth: int, problems: list[str], text: str, expected: Expected, results,
+           unchecked: dict | None = None) -> str:
+    """The failure message: the disagreements, the model, both sides' answers."""
+    got = [f"{r.name} ({r.kind}): {r.verdict} at {r.depth}" for r in results]
+    got += [f"{n}: not checked ({why})" for n, why in (unchecked or {}).items()]
+    lines = "\n".join(f"  {p}" for p in problems)
+    return (f"zcheck disagrees with the explicit-state BFS (depth {depth}):\n{lines}\n--- model ---\n{text}"
+            f"--- BFS ---\n  {expected.describe()} ({expected.states} states)\n--- zcheck ---\n"
+            + "\n".join(f"  {g}" for g in got))
