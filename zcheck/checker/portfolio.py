@@ -273,6 +273,8 @@ class Portfolio:
             run = explore(self.system, [p], self.opts.budgets.explicit_states, timeout=self.deadline.left())
             r = run.results[p.name]
             match r:
+                case Violated(depth=d) if d > self.opts.depth:  # beyond the bound asked: said, not reported
+                    self._note(p, StageRun(Stage.EXPLICIT, End.REACHABLE, f"a violation at depth {d}, beyond --depth"))
                 case Proved() | Violated():
                     self.raw[p.name] = r
                     self._note(p, StageRun(Stage.EXPLICIT, End.DECIDED, r.detail if isinstance(r, Proved) else ""))
