@@ -15,10 +15,12 @@ verdicts, depths, traces and certificates on any machine and under load. The
 The `auto` schedule, for the properties not yet decided at each stage:
 
 1. BMC at depth 0 (the base case of induction), then BMC to `SHALLOW` steps: a shallow
-   bug keeps BMC's shortest counterexample and never costs an induction query;
+   bug keeps BMC's shortest counterexample and never costs an induction query; then
+   explicit-state exhaustion of each open property's cone within a budget of states;
 2. k = 1 induction with the model's lemmas (Houdini drops lemmas a CTI breaks);
 3. PDR in a child process, while the parent runs BMC to the requested depth;
-4. PDR's re-checked invariants merged; k = 2..max_k induction for what still holds.
+4. PDR's re-checked invariants merged; invariant inference (infer.py) for what still
+   holds, then k = 2..max_k induction.
 
 `kind` is BMC and k-induction up to max_k; `pdr` is the shallow BMC, then PDR on every
 open property, then BMC; `bmc` is BMC only.
@@ -200,10 +202,10 @@ class Portfolio:
                 self._deeper(props)
             case Engine.AUTO:
                 self._base_and_k1(props)
-                self._infer(props)
                 job = self._start_pdr(props, self.opts.budgets.pdr_auto)
                 self._bmc(self._open(props), facts=self._proved(props), job=job)
                 self._merge_pdr(job, props)
+                self._infer(props)  # after BMC: a property BMC refuted costs no inference
                 self._deeper(props)
             case Engine.PDR:
                 self._shallow(props)
@@ -264,13 +266,16 @@ class Portfolio:
         return base
 
     def _exhaust(self, props: list[Property]) -> None:
-        """Explicit-state exhaustion of each open property's cone, within a budget of
-        states (deterministic): PROVED "by exhaustion, N states", or the shortest
-        violation. Answers at once (unknown) when a choice cannot be enumerated."""
-        for p in self._open(props):
-            if self.deadline.expired():
-                return
-            run = explore(self.system, [p], self.opts.budgets.explicit_states, timeout=self.deadline.left())
+        """Explicit-state exhaustion of the open properties' joint cone, within a budget
+        of states (deterministic): PROVED "by exhaustion, N states", or the shortest
+        violation. Answers at once (nothing noted) when a choice cannot be enumerated.
+        One search for all of them: the library's properties mostly share a cone, and
+        a search per property cost one pass over the same states each."""
+        todo = self._open(props)
+        if not todo or self.deadline.expired():
+            return
+        run = explore(self.system, todo, self.opts.budgets.explicit_states, timeout=self.deadline.left())
+        for p in todo:
             r = run.results[p.name]
             match r:
                 case Violated(depth=d) if d > self.opts.depth:  # beyond the bound asked: said, not reported
@@ -305,7 +310,7 @@ class Portfolio:
         """Invariant inference (infer.py) for each open safety property: candidate
         lemmas mined from the model and from sampled states, pruned by Houdini, the
         property proved by 1-induction with the survivors and the set re-checked."""
-        todo = [p for p in self._open(props) if p.kind != "cover"]
+        todo = [p for p in props if p.kind != "cover" and not isinstance(self.raw.get(p.name), (Proved, Violated))]
         if not todo:
             return
         b = self.opts.budgets
