@@ -17,7 +17,7 @@ The clauses, over one predicate Inv(consts, vars, maps) with maps as arrays:
 Maps are read chains (maps.py) for BMC; here each state's maps are array terms
 (`MapTerm.array()`), since Inv's arguments must be arrays. The choice of Spacer over
 an IC3 of our own is recorded in docs/adr/0001-pdr-engine.md; its options and budgets
-in docs/adr/0002-spacer-options-and-budgets.md.
+in the Spacer options measurement (bench/spacer_options.py; its ADR is still to be written).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ Plan = tuple[tuple[SpacerConfig, float], ...]
 DEFAULT_PLAN: Plan = ((QUANTIFIED, 1.0),)
 
 # Budgets per property, in Z3 resource units (about 2.5 M a second on the Xeon of
-# docs/benchmarks.md); see docs/adr/0002-spacer-options-and-budgets.md.
+# docs/benchmarks.md); see the Spacer options measurement (bench/spacer_options.py; its ADR is still to be written).
 PDR_RLIMIT_AUTO = 50_000_000
 PDR_RLIMIT_PDR = 150_000_000
 # Each re-check obligation (fresh solver, quantified invariant) gets this many units.
@@ -302,7 +302,7 @@ def _isolated(formulas: list[z3.BoolRef], ctx: z3.Context) -> z3.AstVector:
     the main context had solved before (one BMC run before the same query changed the
     rlimit used and the invariant found; z3 5.4.1), while the query parsed from text
     gave the same answer, units and invariant after any history (bench/spacer_options.py
-    --determinism, docs/adr/0002-spacer-options-and-budgets.md)."""
+    --determinism, the Spacer options measurement (bench/spacer_options.py; its ADR is still to be written))."""
     printer = z3.Solver()
     for f in formulas:
         printer.add(f)

@@ -107,7 +107,7 @@ class Budgets:
     explicit_states: int = 200_000  # reachable states per property for exhaustion (explicit.py)
     infer_query: int = 10_000_000  # per inference (Houdini) query
     infer_total: int = 100_000_000  # per property, all inference queries together
-    pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (docs/adr/0002)
+    pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (zcheck/checker/pdr.py)
     pdr_only: int = PDR_RLIMIT_PDR  # per property with --engine pdr
 
 
