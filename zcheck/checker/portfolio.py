@@ -37,12 +37,14 @@ from typing_extensions import assert_never
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
 from zcheck.checker.explicit import Stop, explore
+from zcheck.checker.explicit_layout import needs_interpreter
 from zcheck.checker.infer import Budget as InferBudget, infer, sample
 from zcheck.checker.kind import Cti, GaveUp, prove
 from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
 from zcheck.checker.pdr_job import PdrJob, PdrOutcome
 from zcheck.checker.results import BUDGET_SPENT, Holds, Proved, Result, Unknown, Violated
 from zcheck.deadline import NO_DEADLINE, Deadline
+from zcheck.spec import typed as t
 from zcheck.system.ir import Property, System
 
 
@@ -54,7 +56,7 @@ class Engine(StrEnum):
 
 
 ENGINE_LABELS: Mapping[Engine, str] = {
-    Engine.AUTO: "auto (bmc + k-induction + pdr)", Engine.BMC: "bmc", Engine.KIND: "kind", Engine.PDR: "pdr",
+    Engine.AUTO: "auto (bmc + exhaustion + k-induction + inference + pdr)", Engine.BMC: "bmc", Engine.KIND: "kind", Engine.PDR: "pdr",
 }
 
 
@@ -104,7 +106,8 @@ class Budgets:
     shallow_query: int = 1_000_000  # per query of the shallow BMC before k = 1 (at depth <= 2, most take < 0.5 M)
     induction_query: int = 10_000_000  # per k-induction query in auto
     kind_query: int = 50_000_000  # per k-induction query with --engine kind
-    explicit_states: int = 200_000  # reachable states per property for exhaustion (explicit.py)
+    explicit_states: int = 200_000  # reachable states for exhaustion of the open properties (explicit.py)
+    explicit_states_interpreted: int = 5_000  # ... when a quantifier over `int` must be interpreted per state
     infer_query: int = 10_000_000  # per inference (Houdini) query
     infer_total: int = 100_000_000  # per property, all inference queries together
     pdr_auto: int = PDR_RLIMIT_AUTO  # per property, Spacer, in auto (zcheck/checker/pdr.py)
@@ -274,7 +277,10 @@ class Portfolio:
         todo = self._open(props)
         if not todo or self.deadline.expired():
             return
-        run = explore(self.system, todo, self.opts.budgets.explicit_states, timeout=self.deadline.left())
+        limit = self.opts.budgets.explicit_states
+        if _interpreted(self.system):  # each state costs the evaluator's walk of a quantifier
+            limit = self.opts.budgets.explicit_states_interpreted
+        run = explore(self.system, todo, limit, timeout=self.deadline.left())
         for p in todo:
             r = run.results[p.name]
             match r:
@@ -285,7 +291,7 @@ class Portfolio:
                     self._note(p, StageRun(Stage.EXPLICIT, End.DECIDED, r.detail if isinstance(r, Proved) else ""))
                 case Unknown():
                     if run.stats.stop is Stop.BUDGET:
-                        self._note(p, StageRun(Stage.EXPLICIT, End.BUDGET, f"{self.opts.budgets.explicit_states:,} states"))
+                        self._note(p, StageRun(Stage.EXPLICIT, End.BUDGET, f"{limit:,} states"))
                     elif run.stats.stop is Stop.TIMEOUT:
                         self._note(p, StageRun(Stage.EXPLICIT, End.TIMEOUT))
                 case Holds():
@@ -406,6 +412,15 @@ class Portfolio:
                 self.raw[p.name] = Proved(p, "pdr", o.detail, (o.certificate,))
                 self.ctis.pop(p.name, None)
         self.listener.sync(props, self.raw)
+
+
+def _interpreted(system: System) -> bool:
+    """Some expression of the model is a quantifier the explicit engine cannot enumerate
+    (or reads a map that is not a variable): it evaluates it per state, about a thousand
+    times slower (tests/golden/cover_and_assert.zdl: over 300 s for 200,000 states)."""
+    exprs = [p.expr for p in system.properties if p.expr is not None]
+    exprs += [x for tr in system.transitions for st in t.walk_stmts(tr.body) for x in t.stmt_exprs(st)]
+    return any(needs_interpreter(n) for e in exprs for n in t.walk(e))
 
 
 def _reraise_interrupt(found: Mapping[str, Result]) -> None:
