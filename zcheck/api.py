@@ -94,7 +94,7 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
     out = Portfolio(system, options, Deadline.after(timeout), board, progress).run(props)
     finals = (board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ())) for p in props)
-    results = tuple(dataclasses.replace(r, inferred=out.inferred.get(r.name, "")) for r in finals)
+    results = tuple(board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r for r in finals)
     return Run(system, results, depth, ENGINE_LABELS[options.engine], seed)
 
 
@@ -162,6 +162,12 @@ class Board:
             out = dataclasses.replace(posted, engines=log)
         else:
             out = self._make(p, r, cti, log)
+        self.post(out)
+        return out
+
+    def annotate(self, r: PropertyResult, inferred: str) -> PropertyResult:
+        """`r` with the inferred lemmas of its proof, posted as the run's result."""
+        out = dataclasses.replace(r, inferred=inferred)
         self.post(out)
         return out
 
