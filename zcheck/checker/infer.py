@@ -159,6 +159,7 @@ class _Houdini:
         self.spent: dict[int, int] = {}  # solver number → its resource count so far (deterministic effort)
         self.solvers: list[z3.Solver] = []  # kept alive: a solver's id() could be reused
         self._step: _StepQuery | None = None
+        self.guards = 0  # goal literals handed out so far
 
     @property
     def effort(self) -> int:
@@ -170,6 +171,14 @@ class _Houdini:
         s.set("rlimit", self.budget.rlimit)
         self.solvers.append(s)
         return s
+
+    def guard(self, tag: str) -> z3.ExprRef:
+        """A literal never used before: the goal of one query. (Round numbers restart
+        with each tier on the shared step solver; a reused name would conjoin the goals
+        of two tiers, and an unsat conjunction was read as "nothing violated", so
+        Houdini kept candidates one step breaks.)"""
+        self.guards += 1
+        return z3.Bool(f"{tag}!{self.guards}")
 
     def check(self, s: z3.Solver, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
         if self.budget.deadline is not None and time.monotonic() > self.budget.deadline:
@@ -219,11 +228,11 @@ class _Houdini:
                   act: dict[int, z3.ExprRef] | list) -> list[int]:  # type: ignore[type-arg]
         """Drop every live candidate whose violation indicator a model sets, until no
         model sets one (under the hypotheses `act` of the live candidates, if any)."""
-        for rnd in range(self.budget.max_rounds):
+        for _ in range(self.budget.max_rounds):
             goals = viol.goal(live)
             if not goals:
                 return live
-            g = z3.Bool(f"round!{viol.tag}!{rnd}")
+            g = self.guard(f"round!{viol.tag}")
             s.add(z3.Implies(g, z3.Or(goals)))
             if self.check(s, g, *[act[i] for i in live if act]) == z3.unsat:  # type: ignore[index]
                 return live
@@ -242,7 +251,7 @@ class _Houdini:
             i = todo.pop()
             if i not in q.viol.terms:
                 continue  # nothing to preserve (no state part, no sites)
-            g = z3.Bool(f"core!{i}")
+            g = self.guard("core")
             q.solver.add(z3.Implies(g, q.viol.terms[i]))
             if self.check(q.solver, g, *[q.act[j] for j in live]) != z3.unsat:
                 raise OutOfBudget("a kept candidate is not preserved")
