@@ -15,6 +15,8 @@ Where a fork server is unavailable the same work runs in-process, after BMC.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -47,10 +49,17 @@ def attempt(system: System, p: Property, budget: int) -> PdrOutcome:
 
 
 def _child(conn, system: System, props: list[Property], budget: int) -> None:  # type: ignore[no-untyped-def]
+    """The child's work. Ctrl-C belongs to the parent (a terminal sends it to the whole
+    process group): the child ignores it and is killed by the parent, which may close
+    the pipe first; a send into a closed pipe then ends the child without a word."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    for p in props:
-        conn.send(attempt(system, p, budget))
-    conn.close()
+    try:
+        for p in props:
+            conn.send(attempt(system, p, budget))
+        conn.close()
+    except (BrokenPipeError, EOFError, OSError):
+        os._exit(0)  # the parent stopped listening: nothing to report, nothing to print
 
 
 def _main_is_importable() -> bool:
