@@ -162,3 +162,16 @@ def test_readme_sample_output_is_what_zcheck_prints(tmp_path: Path) -> None:
     assert proc.returncode == 1
     printed = "".join(proc.stdout.splitlines(keepends=True)[2:])
     assert printed == shown
+
+
+def test_contradictory_assumes_warn_that_every_proof_is_vacuous(tmp_path: Path) -> None:
+    """A model with no initial state proves everything; `verify` says so (ZC905, at the
+    first `assume`), and says nothing on a model that has one."""
+    spec = tmp_path / "vac.zdl"
+    spec.write_text("model vac\nconst N: int\nassume N > 5\nassume N < 3\nvar x: int = 0\n"
+                    "action inc() { x := x + 1 }\ninvariant pos: x >= 0\n")
+    r = zcheck("verify", str(spec), "--depth", "2")
+    assert "warning[ZC905]" in r.stderr and f"{spec}:3:1" in r.stderr, r.stderr
+    ok = tmp_path / "ok.zdl"
+    ok.write_text(HOLDING)
+    assert "ZC905" not in zcheck("verify", str(ok), "--depth", "2").stderr

@@ -21,6 +21,7 @@ from zcheck.diagnostics import Diagnostic, render as render_diagnostic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
 from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
 from zcheck.check_command import lifecycle_warnings, warn as _warn
+from zcheck.checker.vacuity import vacuity_warning
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -110,6 +111,7 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
         _warn(list(system.warnings) + lifecycle_warnings(system), system)
         _warn([Diagnostic("ZC904", f"`{name}` is not checked: {why}", system.properties[0].span, "warning")
                for name, why in system.notes if not args.property], system)
+        _warn([d for d in (vacuity_warning(system),) if d is not None], system)
         if args.edges:
             _warn(_untaken(system, args.depth, _engine_timeout(args)), system)
         try:

@@ -65,6 +65,7 @@ CODES: dict[str, str] = {
     "ZC902": "transitions edge never taken up to the depth",
     "ZC903": "counterexample minimisation was cut short",
     "ZC904": "an implicit concurrency property (deadlock, stuck) cannot be checked on this model",
+    "ZC905": "no initial state: every property would hold vacuously",
 }
 
 
