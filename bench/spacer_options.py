@@ -1,6 +1,6 @@
 """Benchmark: Spacer's options, alone and as a small portfolio, and PDR's rlimit budgets.
 
-    python bench/spacer_options.py run [--budget N] [--configs A,B] [--seeds-of NAME] [-j N]
+    python bench/spacer_options.py run [--budget N] [--configs A,B] [--seeds-of NAME] [--only T] [--skip T] [-j N]
     python bench/spacer_options.py report [--out FILE]
     python bench/spacer_options.py determinism
 
@@ -248,8 +248,8 @@ def effective(row: dict, budget: int) -> dict | None:
     return row if row["status"] != "budget" else None
 
 
-def run(configs: list[str], budget: int, jobs: int, only: str | None) -> None:
-    cases = [c for c in all_cases() if only is None or only in c.label]
+def run(configs: list[str], budget: int, jobs: int, only: str | None, skip: str | None = None) -> None:
+    cases = [c for c in all_cases() if (only is None or only in c.label) and (skip is None or skip not in c.label)]
     DATA.parent.mkdir(parents=True, exist_ok=True)
     lock = threading.Lock()
 
@@ -444,6 +444,7 @@ def main(argv: list[str]) -> int:
     r.add_argument("--configs", default=",".join(CONFIGS))
     r.add_argument("--seeds-of", help="also run this configuration with spacer.random_seed = 1, 2, 3")
     r.add_argument("--only", help="only model variants whose label contains this text")
+    r.add_argument("--skip", help="leave out model variants whose label contains this text")
     r.add_argument("-j", "--jobs", type=int, default=1)
     p = sub.add_parser("report")
     p.add_argument("--budget", type=int, default=BUDGET)
@@ -456,7 +457,7 @@ def main(argv: list[str]) -> int:
         configs = args.configs.split(",")
         if args.seeds_of:
             configs += [f"{args.seeds_of}@seed{s}" for s in SEEDS]
-        run(configs, args.budget, args.jobs, args.only)
+        run(configs, args.budget, args.jobs, args.only, args.skip)
     elif args.cmd == "report":
         text = report(args.budget)
         if args.out:

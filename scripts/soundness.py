@@ -1,0 +1,145 @@
+"""Soundness campaign: the proof engines against explicit-state enumeration on random
+concurrent models.
+
+    python3 scripts/soundness.py --models 10000 [--seed S] [--out bench/data/soundness.json]
+
+Each model comes from the differential generator (tests/differential/gen.py: 2-3
+processes, mutexes, spinlocks, lock arrays, rwsems, trylocks, procedures, RCU, `bug_on`,
+`goto`, picks). The oracle is tests/differential/explicit.py, an evaluator written
+apart from zcheck, run without a depth bound over the whole reachable state space (a
+model with more than ORACLE_STATES states is skipped and counted as such). On each model:
+
+- the default portfolio (`engine auto`, BMC bound 1 so that the proofs do the work,
+  `--max-k 4`): exhaustion, k-induction, inference and PDR as `zcheck verify` runs them;
+- each proof engine on its own, on every safety property: k-induction (k <= 4, the
+  model's lemmas), invariant inference (small budget; its lemmas re-checked by fresh
+  solvers before "proved"), PDR (Spacer, the invariant re-checked), explicit exhaustion.
+
+A PROVED or UNREACHABLE verdict on a property the oracle finds violated is a soundness
+failure: the model text is written next to the report and the campaign goes on. Every
+budget is in deterministic units, so a failure replays with the same seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import seed as hseed  # noqa: E402
+
+from tests.differential.explicit import ORACLE_STATES, TooBig, explore as oracle  # noqa: E402
+from tests.differential.gen import models, render  # noqa: E402
+from zcheck import api  # noqa: E402
+from zcheck.checker.explicit import explore as exhaust  # noqa: E402
+from zcheck.checker.infer import Budget, infer, sample  # noqa: E402
+from zcheck.checker.kind import prove  # noqa: E402
+from zcheck.checker.pdr import run_pdr  # noqa: E402
+from zcheck.checker.results import Proved  # noqa: E402
+from zcheck.system.sample import Limits  # noqa: E402
+
+INFER = Budget(rlimit=2_000_000, samples=Limits(states=300, runs=20_000), max_candidates=300)
+PDR_RLIMIT = 5_000_000
+KIND_RLIMIT = 5_000_000
+PDR_WALL = 10.0  # seconds: a safety net; an attempt it ends counts as not proved
+
+
+def _check(model, tally: Counter, seconds: Counter, failures: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    clock = [time.monotonic()]
+
+    def lap(engine: str) -> None:
+        now = time.monotonic()
+        seconds[engine] += now - clock[0]
+        clock[0] = now
+
+    try:
+        truth = oracle(model, 10_000, max_states=ORACLE_STATES)
+    except TooBig:
+        tally["skipped: over the oracle's state limit"] += 1
+        return
+    finally:
+        lap("oracle")
+    text = render(model)
+    system = api.build("<model>", None, None, text=text)
+    tally["models"] += 1
+
+    def judge(engine: str, name: str, proved: bool) -> None:
+        if name not in truth.depth:
+            return
+        tally[f"{engine}: proved" if proved else f"{engine}: not proved"] += 1
+        if proved and truth.depth[name] is not None:
+            failures.append({"engine": engine, "property": name, "violated_at": truth.depth[name], "model": text})
+
+    run = api.verify_system(system, api.select(system, None), 1, timeout=None, engine="auto", max_k=4)
+    for r in run.results:
+        judge("auto", r.name, r.verdict in ("proved", "unreachable"))
+    lap("auto")
+    safety = [p for p in system.properties if p.kind != "cover"]
+    lemmas = [p for p in system.properties if p.kind == "lemma"]
+    ex = exhaust(system, safety, 20_000)
+    for p in safety:
+        judge("explicit", p.name, isinstance(ex.results[p.name], Proved))
+    lap("explicit")
+    states = sample(system, INFER)
+    for p in safety:
+        got = infer(system, p, lemmas, INFER, states)
+        judge("inference", p.name, got is not None and got.proved)
+        lap("inference")
+        judge("k-induction", p.name, isinstance(prove(system, p, lemmas, 0, 4, None, KIND_RLIMIT), Proved))
+        lap("k-induction")
+        a = run_pdr(system, p, PDR_RLIMIT, wall_clock=PDR_WALL)
+        judge("pdr", p.name, a.proof is not None)
+        lap("pdr")
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "data" / "soundness.json")
+    args = ap.parse_args(argv)
+    tally: Counter = Counter()
+    seconds: Counter = Counter()
+    failures: list[dict] = []
+    start = time.monotonic()
+
+    @hseed(args.seed)
+    @settings(max_examples=args.models, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(models(max_vars=3, max_actions=2, procs=True, locks=True))
+    def one(model) -> None:  # type: ignore[no-untyped-def]
+        tally["drawn"] += 1
+        try:
+            _check(model, tally, seconds, failures)
+        except Exception as exc:  # noqa: BLE001 - a crash is recorded with its model, not fatal
+            failures.append({"engine": "crash", "error": f"{type(exc).__name__}: {exc}", "model": render(model)})
+        if tally["drawn"] % 250 == 0:
+            print(f"{tally['drawn']} drawn, {tally['models']} checked, {len(failures)} failures, "
+                  f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one()
+    report = {"seed": args.seed, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
+              "seconds_by_engine": {k: round(v, 1) for k, v in sorted(seconds.items())},
+              "failures": failures}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1) + "\n")
+    os.replace(tmp, args.out)
+    print(json.dumps({k: report[k] for k in ("tally", "seconds_by_engine", "seconds")}, indent=1))
+    print(f"{len(failures)} soundness failures or crashes; report: {args.out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
