@@ -20,7 +20,7 @@ must equal the BFS's.
 writes a map before a `require` that depends on it (warning ZC904, docs/language.md §6.7);
 the test accepts their absence exactly then (`may_skip_waits`), and counts it.
 
-Environment: ZCHECK_DIFF_EXAMPLES (default 60), ZCHECK_DIFF_DEPTH (default 5),
+Environment: ZCHECK_DIFF_EXAMPLES (default 30), ZCHECK_PROOF_LOCK_EXAMPLES (default 6), ZCHECK_DIFF_DEPTH (default 5),
 ZCHECK_DIFF_LOCKS_RELOCK (default 1; 0 leaves out steps that change a lock and then block on it),
 ZCHECK_DIFF_TIMEOUT (seconds per model, default 30), ZCHECK_DIFF_LOCKS_ENGINE (default
 `bmc`). Derandomized like the rest of the suite (tests/conftest.py);
@@ -47,7 +47,7 @@ from tests.differential.gen import (  # noqa: E402
     Store, TBool, TMap, TRange, TryLock, VarDecl, Who, models, render,
 )
 
-EXAMPLES = int(os.environ.get("ZCHECK_DIFF_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("ZCHECK_DIFF_EXAMPLES", "30"))
 DEPTH = int(os.environ.get("ZCHECK_DIFF_DEPTH", "5"))
 TIMEOUT = float(os.environ.get("ZCHECK_DIFF_TIMEOUT", "30"))
 ENGINE = os.environ.get("ZCHECK_DIFF_LOCKS_ENGINE", "bmc")
@@ -417,7 +417,7 @@ def test_bmc_locks_hand_checked(name: str) -> None:
     check_lock_model(HAND[name][0], depth=6)
 
 
-PROOF_EXAMPLES = int(os.environ.get("ZCHECK_PROOF_LOCK_EXAMPLES", "12"))
+PROOF_EXAMPLES = int(os.environ.get("ZCHECK_PROOF_LOCK_EXAMPLES", "6"))
 PROOF_TIMEOUT = float(os.environ.get("ZCHECK_PROOF_TIMEOUT", "10"))
 
 

@@ -2,7 +2,7 @@
 prints parse back to what it proved, wrong candidates dropped, the same answer under any
 hash seed, and never "proved" where the explicit-state explorer finds a violation.
 
-Environment: ZCHECK_INFER_EXAMPLES (random lock models for the soundness test, default 10;
+Environment: ZCHECK_INFER_EXAMPLES (random lock models for the soundness test, default 6;
 scripts/soundness.py runs every proof engine on many more).
 """
 
@@ -32,7 +32,7 @@ from zcheck.system.semantics import holds  # noqa: E402
 
 HERE = os.path.join(ROOT, "tests", "infer")
 TEXTBOOK = {"peterson": "mutual_exclusion", "lock_server": "mutex", "ticket_lock": "mutex", "mutex_pc": "at_most_one"}
-EXAMPLES = int(os.environ.get("ZCHECK_INFER_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("ZCHECK_INFER_EXAMPLES", "6"))
 
 
 def _build(name: str, extra: str = ""):
