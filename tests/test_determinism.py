@@ -40,3 +40,29 @@ def test_library_ir_does_not_depend_on_hash_order() -> None:
         assert glob.glob(os.path.join(folder, "*.zdl"))
         a, b = _digests(0, folder), _digests(3, folder)
         assert a == b and a.strip()
+
+
+def test_wait_for_cycles_are_networkx_cycles_in_a_fixed_rotation() -> None:
+    """`simple_cycles` (the deadlock property's enumeration) finds exactly networkx's
+    elementary cycles, each starting at its first node, on random small digraphs."""
+    import random
+
+    import networkx as nx
+
+    from zcheck.system.implicit_props import simple_cycles
+
+    rng = random.Random(7)
+    for _ in range(300):
+        n = rng.randint(1, 6)
+        nodes = [f"p[{i}]" for i in range(n)]
+        edges = {(a, b) for a in nodes for b in nodes if rng.random() < 0.35}
+        order = {x: i for i, x in enumerate(nodes)}
+        g = nx.DiGraph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from(edges)
+        want = set()
+        for c in nx.simple_cycles(g):
+            i = min(range(len(c)), key=lambda j: order[c[j]])
+            want.add(tuple(c[i:] + c[:i]))
+        got = simple_cycles(nodes, edges, 10_000)
+        assert len(got) == len(set(map(tuple, got))) and set(map(tuple, got)) == want
