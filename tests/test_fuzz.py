@@ -22,7 +22,7 @@ from tests.fuzz.gen import mutate, tokens  # noqa: E402
 from tests.fuzz.harness import run_case  # noqa: E402
 from tests.fuzz.run import campaign  # noqa: E402
 
-CASES = int(os.environ.get("ZCHECK_FUZZ_CASES", "1000"))
+CASES = int(os.environ.get("ZCHECK_FUZZ_CASES", "500"))
 SEED = int(os.environ.get("ZCHECK_FUZZ_SEED", "0"))
 
 
