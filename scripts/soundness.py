@@ -102,6 +102,14 @@ def _check(model, tally: Counter, seconds: Counter, failures: list[dict]) -> Non
         lap("pdr")
 
 
+def _write(out: Path, report: dict) -> None:
+    """Atomically: a campaign stopped at any point leaves its last complete report."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1) + "\n")
+    os.replace(tmp, out)
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=10_000)
@@ -113,6 +121,10 @@ def main(argv: list[str]) -> int:
     failures: list[dict] = []
     start = time.monotonic()
 
+    def report() -> dict:
+        return {"seed": args.seed, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
+                "seconds_by_engine": {k: round(v, 1) for k, v in sorted(seconds.items())}, "failures": failures}
+
     @hseed(args.seed)
     @settings(max_examples=args.models, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
@@ -123,21 +135,17 @@ def main(argv: list[str]) -> int:
             _check(model, tally, seconds, failures)
         except Exception as exc:  # noqa: BLE001 - a crash is recorded with its model, not fatal
             failures.append({"engine": "crash", "error": f"{type(exc).__name__}: {exc}", "model": render(model)})
-        if tally["drawn"] % 250 == 0:
+        if tally["drawn"] % 10 == 0:
+            _write(args.out, report())
             print(f"{tally['drawn']} drawn, {tally['models']} checked, {len(failures)} failures, "
                   f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         one()
-    report = {"seed": args.seed, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
-              "seconds_by_engine": {k: round(v, 1) for k, v in sorted(seconds.items())},
-              "failures": failures}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=1) + "\n")
-    os.replace(tmp, args.out)
-    print(json.dumps({k: report[k] for k in ("tally", "seconds_by_engine", "seconds")}, indent=1))
+    final = report()
+    _write(args.out, final)
+    print(json.dumps({k: final[k] for k in ("tally", "seconds_by_engine", "seconds")}, indent=1))
     print(f"{len(failures)} soundness failures or crashes; report: {args.out}")
     return 1 if failures else 0
 
