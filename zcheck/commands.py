@@ -385,9 +385,9 @@ def test(args: argparse.Namespace) -> int:
             line = f"{o.file}::{o.name} {status}"
             if not o.passed:
                 line += f" (got: {o.got})"
-            print(line)
+            print(line, flush=True)
         for e in errs:
-            print(e)
+            print(e, flush=True)
         outcomes += got
         errors += errs
     passed = sum(1 for o in outcomes if o.passed)
