@@ -273,6 +273,40 @@ def test_max_states_gives_unknown_never_proved() -> None:
     assert isinstance(r, Unknown) and r.depth >= 40
 
 
+GOTO_TWICE = textwrap.dedent("""\
+    model goto_twice
+    var x: 0 .. 3 = 0
+    procedure q(a: 0 .. 1) {
+      step a0 {
+        x := (x + 1) % 4
+        if x == 1 {
+          goto a0
+        }
+      }
+    }
+    process p {
+      call q(0)
+      call q(1)
+      step s { x := x }
+    }
+    invariant small: x != 3
+    """)
+
+
+def test_goto_flag_of_a_procedure_called_twice_is_one_variable() -> None:
+    # Found by scripts/soundness.py (seed 1): the hidden flag of a `goto` back to a
+    # procedure's first step was declared once per call site under one name, so the
+    # compiled step kept two slots for it and the evaluator one, and rebuilding the
+    # trace failed with ExplicitError.
+    system = _system(GOTO_TWICE)
+    names = [v.name for v in system.vars]
+    assert names.count("p[0].q.#goto") == 1
+    res = exhaust(system, api.select(system, ["small"]))
+    trace = decode(res["small"])
+    assert [s.transition for s in trace.steps] == ["p[0].q.a0", "p[0].q.a0", "p[0].q.a0#2"]
+    assert trace.steps[-1].state["x"] == 3
+
+
 ESCAPE = textwrap.dedent("""\
     model escape
     var m: map[0 .. 3] bool = false

@@ -338,7 +338,8 @@ def _no_call_on_goto(proc: str, path: tuple[str, ...], mine: list[int], out: lis
     if not any(isinstance(s, t.SGoto) and s.label == target for idx in mine for s in _all_stmts(out[idx].body)):
         return
     flag = f"{proc}[].{'.'.join(path)}.#goto"
-    locals_.append(VarInfo(flag, BOOL, t.Lit(False, BOOL)))
+    if all(v.name != flag for v in locals_):  # one flag for every call site, like the arguments
+        locals_.append(VarInfo(flag, BOOL, t.Lit(False, BOOL)))
     for idx in mine:
         out[idx] = StepInfo(out[idx].label, _flag_gotos(out[idx].body, target, flag), out[idx].span)
     body, span = out[first].body, out[first].span

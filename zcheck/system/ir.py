@@ -72,6 +72,10 @@ class System:
     owners: EnumT | None = None  # values of lock variables: none, the instances, env
     warnings: tuple[Diagnostic, ...] = ()  # the front end's warnings, printed by the commands
 
+    def __post_init__(self) -> None:
+        names = [v.name for v in self.vars]
+        assert len(set(names)) == len(names), f"state variables declared twice: {sorted(n for n in set(names) if names.count(n) > 1)}"
+
     def var(self, name: str) -> StateVar:
         for v in self.vars:
             if v.name == name:
