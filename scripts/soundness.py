@@ -9,11 +9,18 @@ processes, mutexes, spinlocks, lock arrays, rwsems, trylocks, procedures, RCU, `
 apart from zcheck, run without a depth bound over the whole reachable state space (a
 model with more than ORACLE_STATES states is skipped and counted as such). On each model:
 
-- the default portfolio (`engine auto`, BMC bound 1 so that the proofs do the work,
-  `--max-k 4`): exhaustion, k-induction, inference and PDR as `zcheck verify` runs them;
+- `default`: `zcheck verify` as a user runs it (depth 10, exhaustion first): every
+  verdict against the oracle, a violation with its shortest depth, a trace that replays;
+- `auto`: the default portfolio with exhaustion turned off and BMC at bound 1, so the
+  symbolic proofs do the work (k-induction to 4, inference, PDR): what a model too big
+  to enumerate gets;
 - each proof engine on its own, on every safety property: k-induction (k <= 4, the
   model's lemmas), invariant inference (small budget; its lemmas re-checked by fresh
   solvers before "proved"), PDR (Spacer, the invariant re-checked), explicit exhaustion.
+
+`--engines` picks among default, auto, explicit, inference, k-induction and pdr (all
+by default): `--engines default` costs about a second a model, the symbolic engines
+much more.
 
 A PROVED or UNREACHABLE verdict on a property the oracle finds violated is a soundness
 failure: the model text is written next to the report and the campaign goes on. Every
@@ -44,6 +51,7 @@ from zcheck.checker.explicit import explore as exhaust  # noqa: E402
 from zcheck.checker.infer import Budget, infer, sample  # noqa: E402
 from zcheck.checker.kind import prove  # noqa: E402
 from zcheck.checker.pdr import run_pdr  # noqa: E402
+from zcheck.checker.portfolio import Budgets, Engine, Portfolio, VerifyOptions  # noqa: E402
 from zcheck.checker.results import Proved  # noqa: E402
 from zcheck.system.sample import Limits  # noqa: E402
 
@@ -55,7 +63,12 @@ PDR_WALL = 2.0  # seconds: a safety net; an attempt it ends counts as not proved
 # quantified invariants on tiny models can take a minute at RECHECK_RLIMIT)
 
 
-def _check(model, tally: Counter, seconds: Counter, failures: list[dict]) -> None:  # type: ignore[no-untyped-def]
+ENGINES = ("default", "auto", "explicit", "inference", "k-induction", "pdr")
+DEFAULT_DEPTH = 10
+
+
+def _check(model, tally: Counter, seconds: Counter, failures: list[dict],  # type: ignore[no-untyped-def]
+           engines: frozenset[str] = frozenset(ENGINES), oracle_states: int = ORACLE_STATES) -> None:
     clock = [time.monotonic()]
 
     def lap(engine: str) -> None:
@@ -64,7 +77,7 @@ def _check(model, tally: Counter, seconds: Counter, failures: list[dict]) -> Non
         clock[0] = now
 
     try:
-        truth = oracle(model, 10_000, max_states=ORACLE_STATES)
+        truth = oracle(model, 10_000, max_states=oracle_states)
     except TooBig:
         tally["skipped: over the oracle's state limit"] += 1
         return
@@ -81,26 +94,58 @@ def _check(model, tally: Counter, seconds: Counter, failures: list[dict]) -> Non
         if proved and truth.depth[name] is not None:
             failures.append({"engine": engine, "property": name, "violated_at": truth.depth[name], "model": text})
 
-    run = api.verify_system(system, api.select(system, None), 1, timeout=None, engine="auto", max_k=4)
-    for r in run.results:
-        judge("auto", r.name, r.verdict in ("proved", "unreachable"))
-    lap("auto")
+    if "default" in engines:
+        _default(system, truth, text, tally, failures)
+        lap("default")
+    if "auto" in engines:  # exhaustion off and BMC at 1: the symbolic engines do the work
+        opts = VerifyOptions(Engine.AUTO, 1, 4, 0, Budgets(explicit_states=0, explicit_states_interpreted=0))
+        out = Portfolio(system, opts).run(api.select(system, None))
+        for name, r in out.results.items():
+            judge("auto", name, isinstance(r, Proved))
+        lap("auto")
     safety = [p for p in system.properties if p.kind != "cover"]
     lemmas = [p for p in system.properties if p.kind == "lemma"]
-    ex = exhaust(system, safety, 20_000)
+    if "explicit" in engines:
+        ex = exhaust(system, safety, 20_000)
+        for p in safety:
+            judge("explicit", p.name, isinstance(ex.results[p.name], Proved))
+        lap("explicit")
+    states = sample(system, INFER) if "inference" in engines else None
     for p in safety:
-        judge("explicit", p.name, isinstance(ex.results[p.name], Proved))
-    lap("explicit")
-    states = sample(system, INFER)
-    for p in safety:
-        got = infer(system, p, lemmas, INFER, states)
-        judge("inference", p.name, got is not None and got.proved)
-        lap("inference")
-        judge("k-induction", p.name, isinstance(prove(system, p, lemmas, 0, 4, None, KIND_RLIMIT), Proved))
-        lap("k-induction")
-        a = run_pdr(system, p, PDR_RLIMIT, wall_clock=PDR_WALL)
-        judge("pdr", p.name, a.proof is not None)
-        lap("pdr")
+        if states is not None:
+            got = infer(system, p, lemmas, INFER, states)
+            judge("inference", p.name, got is not None and got.proved)
+            lap("inference")
+        if "k-induction" in engines:
+            judge("k-induction", p.name, isinstance(prove(system, p, lemmas, 0, 4, None, KIND_RLIMIT), Proved))
+            lap("k-induction")
+        if "pdr" in engines:
+            a = run_pdr(system, p, PDR_RLIMIT, wall_clock=PDR_WALL)
+            judge("pdr", p.name, a.proof is not None)
+            lap("pdr")
+
+
+def _default(system, truth, text: str, tally: Counter, failures: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """`zcheck verify` as a user runs it (depth 10, every engine, exhaustion first):
+    every verdict against the oracle, violations with their shortest depth."""
+    run = api.verify_system(system, api.select(system, None), DEFAULT_DEPTH, timeout=None)
+    for r in run.results:
+        if r.name not in truth.depth:
+            continue
+        want = truth.depth[r.name]
+        found = r.verdict in ("violated", "reached")
+        tally[f"default: {r.verdict}"] += 1
+        wrong = ""
+        if r.verdict in ("proved", "unreachable") and want is not None:
+            wrong = f"{r.verdict}, the oracle reaches it at depth {want}"
+        elif found and (want is None or r.depth != want):
+            wrong = f"{r.verdict} at depth {r.depth}, the oracle says {want}"
+        elif not found and want is not None and want <= DEFAULT_DEPTH:
+            wrong = f"{r.verdict}, the oracle reaches it at depth {want} <= {DEFAULT_DEPTH}"
+        elif r.error:
+            wrong = f"the trace does not replay: {r.error}"
+        if wrong:
+            failures.append({"engine": "default", "property": r.name, "error": wrong, "model": text})
 
 
 def _write(out: Path, report: dict) -> None:
@@ -116,14 +161,21 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--models", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "data" / "soundness.json")
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help="comma-separated, of " + ", ".join(ENGINES) + " (default: all)")
+    ap.add_argument("--oracle-states", type=int, default=ORACLE_STATES,
+                    help=f"skip models with more reachable states (default {ORACLE_STATES:,})")
     args = ap.parse_args(argv)
+    engines = frozenset(args.engines.split(","))
+    if not engines <= set(ENGINES):
+        ap.error(f"unknown engines: {', '.join(sorted(engines - set(ENGINES)))}")
     tally: Counter = Counter()
     seconds: Counter = Counter()
     failures: list[dict] = []
     start = time.monotonic()
 
     def report() -> dict:
-        return {"seed": args.seed, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
+        return {"seed": args.seed, "engines": sorted(engines), "oracle_states": args.oracle_states, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
                 "seconds_by_engine": {k: round(v, 1) for k, v in sorted(seconds.items())}, "failures": failures}
 
     @hseed(args.seed)
@@ -133,7 +185,7 @@ def main(argv: list[str]) -> int:
     def one(model) -> None:  # type: ignore[no-untyped-def]
         tally["drawn"] += 1
         try:
-            _check(model, tally, seconds, failures)
+            _check(model, tally, seconds, failures, engines, args.oracle_states)
         except Exception as exc:  # noqa: BLE001 - a crash is recorded with its model, not fatal
             failures.append({"engine": "crash", "error": f"{type(exc).__name__}: {exc}", "model": render(model)})
         if tally["drawn"] % 10 == 0:

@@ -61,7 +61,7 @@ Plan = tuple[tuple[SpacerConfig, float], ...]
 DEFAULT_PLAN: Plan = ((QUANTIFIED, 1.0),)
 
 # Budgets per property, in Z3 resource units (about 2.5 M a second on the Xeon of
-# docs/benchmarks.md); see the Spacer options measurement (bench/spacer_options.py; its ADR is still to be written).
+# docs/benchmarks.md); the options and budgets are measured in docs/adr/0002-spacer-options.md.
 PDR_RLIMIT_AUTO = 50_000_000
 PDR_RLIMIT_PDR = 150_000_000
 # Each re-check obligation (fresh solver, quantified invariant) gets this many units.
