@@ -17,7 +17,8 @@ from zcheck.counterexamples.cti import render_cti
 from zcheck.interrupt import interruptible_solvers
 
 from zcheck import __version__, api
-from zcheck.diagnostics import Diagnostic, render as render_diagnostic
+from zcheck.diagnostics import NO_SPAN, Diagnostic, render as render_diagnostic
+from zcheck.output import OutputError, write_atomic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
 from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
 from zcheck.check_command import lifecycle_warnings, warn as _warn
@@ -57,11 +58,17 @@ def _dispatch(args: argparse.Namespace, defines: dict[str, str]) -> int:
 
 
 def _emit(text: str, output: str | None) -> None:
+    """The report to `output` (atomically) or to standard output. A report that cannot be
+    written goes to standard output after a ZC405 error: the verdicts are never lost,
+    and the exit code still says their class."""
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+        try:
+            write_atomic(output, text)
+            return
+        except OutputError as exc:
+            sys.stderr.write(render_diagnostic(Diagnostic("ZC405", f"{exc}; the report follows on standard output",
+                                                          NO_SPAN)) + "\n")
+    sys.stdout.write(text)
 
 
 def _untaken(system: api.System, depth: int, timeout: float | None) -> list:  # type: ignore[type-arg]
@@ -392,13 +399,19 @@ def test(args: argparse.Namespace) -> int:
         errors += errs
     passed = sum(1 for o in outcomes if o.passed)
     failed = len(outcomes) - passed
+    unwritten = None
     if args.junit:
-        with open(args.junit, "w", encoding="utf-8") as fh:
-            fh.write(junit(outcomes, errors))
+        try:
+            write_atomic(args.junit, junit(outcomes, errors))
+        except OutputError as exc:
+            unwritten = Diagnostic("ZC405", str(exc), NO_SPAN)
     summary = f"{passed} passed, {failed} failed"
     if errors:
         summary += f", {len(errors)} errors"
     print(summary)
+    if unwritten is not None:
+        sys.stderr.write(render_diagnostic(unwritten) + "\n")
+        return EXIT_USAGE
     if errors:
         return EXIT_USAGE if not outcomes else EXIT_VIOLATED
     return EXIT_VIOLATED if failed else EXIT_OK

@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "ZC402": "unknown property, scenario or option value",
     "ZC403": "bad command-line argument",
     "ZC404": "bad trace file (not ITF, or not a trace of this model)",
+    "ZC405": "an output file cannot be written (the original is left as it was)",
     # model structure (5xx)
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",

@@ -2,7 +2,8 @@
 
 Input: paths (or `-` for standard input, formatted to standard output). With `--check`
 nothing is written: exit 1 and the list of files that are not formatted. Without it,
-files are rewritten in place when their text changes. A file that does not parse gets
+files are rewritten in place when their text changes, atomically (zcheck/output.py): a
+file that cannot be written is left as it was, with a ZC405 error and exit 2. A file that does not parse gets
 its diagnostic and exit 2 (raised as `DiagnosticError` for the CLI to render).
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from zcheck.diagnostics import DiagnosticError
+from zcheck.diagnostics import NO_SPAN, Diagnostic, DiagnosticError
+from zcheck.output import OutputError, write_atomic
 from zcheck.spec.frontend import read_source
 from zcheck.spec.parser import parse
 from zcheck.spec.printer import format_module
@@ -39,10 +41,13 @@ def fmt_command(args: argparse.Namespace) -> int:
             continue
         if pretty == text:
             continue
-        changed.append(path)
         if not args.check:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(pretty)
+            try:
+                write_atomic(path, pretty)
+            except OutputError as exc:
+                errors.append(DiagnosticError([Diagnostic("ZC405", f"{exc}; the file is unchanged", NO_SPAN)]))
+                continue
+        changed.append(path)
     if errors:
         raise DiagnosticError([d for e in errors for d in e.diagnostics])
     for path in changed:

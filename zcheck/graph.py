@@ -42,6 +42,7 @@ import networkx as nx
 
 from zcheck.counterexamples.trace import Trace
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, render
+from zcheck.output import OutputError, write_atomic
 from zcheck.spec import typed as t
 from zcheck.spec.checked import TransitionsInfo
 from zcheck.spec.types import BoolT, EnumT
@@ -333,11 +334,9 @@ def graph_command(args: argparse.Namespace, defines: dict[str, str]) -> int:
     output = getattr(args, "output", None)
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise DiagnosticError([Diagnostic("ZC403", f"cannot write `{output}`: {exc.strerror or exc}",
-                                              NO_SPAN)]) from None
+            write_atomic(output, text)
+        except OutputError as exc:
+            raise DiagnosticError([Diagnostic("ZC405", str(exc), NO_SPAN)]) from None
     else:
         sys.stdout.write(text)
     for d in lifecycle_warnings(system):

@@ -1,0 +1,59 @@
+"""Output: every file zcheck writes is written atomically.
+
+`write_atomic(path, text)` writes to a temporary file in the target's directory,
+flushes and fsyncs it, gives it the mode of the file it replaces (or the umask's
+default for a new file), and renames it over the target. So a full disk, a quota, an
+unwritable directory or a Ctrl-C in the middle leaves the original file exactly as it
+was, never a truncated model or report; the error comes back as `OutputError`, carrying
+the OS error, for the command to turn into exit 2 (or, for `verify -o`, into verdicts
+printed to standard output anyway).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+class OutputError(Exception):
+    """A file could not be written; the target is untouched."""
+
+    def __init__(self, path: str, exc: OSError) -> None:
+        super().__init__(f"cannot write `{path}`: {exc.strerror or exc}")
+        self.path = path
+        self.os_error = exc
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Replace `path` by `text` (UTF-8) in one rename; raise OutputError on any OS error."""
+    target = os.path.realpath(path)  # through a symlink: replace the file it names, keep the link
+    folder = os.path.dirname(target) or "."
+    tmp = None
+    try:
+        mode = _mode_for(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        raise OutputError(path, exc) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
