@@ -45,6 +45,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hseed  # noqa: E402
 
 from tests.differential.explicit import TooBig, explore as oracle  # noqa: E402
+from tests.differential import gen  # noqa: E402
 from tests.differential.gen import models, render  # noqa: E402
 from zcheck import api  # noqa: E402
 from zcheck.checker.explicit import explore as exhaust  # noqa: E402
@@ -163,10 +164,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "data" / "soundness.json")
     ap.add_argument("--engines", default=",".join(ENGINES),
                     help="comma-separated, of " + ", ".join(ENGINES) + " (default: all)")
+    ap.add_argument("--target-states", type=int, default=None,
+                    help="states the generator explores to aim properties at (default: its own, "
+                         "tests/differential/gen.py TARGET_STATES)")
     ap.add_argument("--oracle-states", type=int, default=ORACLE_STATES,
                     help=f"skip models with more reachable states (default {ORACLE_STATES:,})")
     args = ap.parse_args(argv)
     engines = frozenset(args.engines.split(","))
+    if args.target_states is not None:
+        gen.TARGET_STATES = args.target_states
     if not engines <= set(ENGINES):
         ap.error(f"unknown engines: {', '.join(sorted(engines - set(ENGINES)))}")
     tally: Counter = Counter()
@@ -175,7 +181,7 @@ def main(argv: list[str]) -> int:
     start = time.monotonic()
 
     def report() -> dict:
-        return {"seed": args.seed, "engines": sorted(engines), "oracle_states": args.oracle_states, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
+        return {"seed": args.seed, "engines": sorted(engines), "oracle_states": args.oracle_states, "target_states": gen.TARGET_STATES, "seconds": round(time.monotonic() - start), "tally": dict(sorted(tally.items())),
                 "seconds_by_engine": {k: round(v, 1) for k, v in sorted(seconds.items())}, "failures": failures}
 
     @hseed(args.seed)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Iterator
 
 from zcheck.spec import typed as t
 from zcheck.spec.ops import COMPARISONS, Op
@@ -258,10 +259,25 @@ class _Miner:
     # ------------------------------------------------------------ evaluation
 
     def values(self, e: t.TExpr) -> tuple[Value, ...] | None:
+        """`e` in every sample (None when some sample cannot evaluate it). `e` is
+        evaluated once per distinct value of what it reads: samples that agree on those
+        variables give the same value (the evaluator is a function of them)."""
         try:
-            return tuple(evaluate(e, s.env()) for s in self.samples)
+            return tuple(self._each(e, stop_at_false=False))
         except (EvalError, KeyError, ZeroDivisionError, AssertionError):
             return None
+
+    def _each(self, e: t.TExpr, stop_at_false: bool) -> Iterator[Value]:
+        state, rigid = _reads(e)
+        memo: dict[tuple[Value, ...], Value] = {}
+        for s in self.samples:
+            key = tuple(s.state[n] for n in state) + tuple(s.rigid[n] for n in rigid)
+            v = memo.get(key, _MISSING)
+            if v is _MISSING:
+                v = memo[key] = evaluate(e, s.env())
+            yield v  # type: ignore[misc]
+            if stop_at_false and not v:
+                return
 
     def term(self, e: t.TExpr, inst: str | None) -> Term | None:
         vals = self.values(e)
@@ -281,8 +297,10 @@ class _Miner:
     def holds(self, e: t.TExpr) -> bool:
         """Counted as one template: is `e` true in every sample?"""
         self.generated += 1
-        vals = self.values(e)
-        return vals is not None and all(bool(v) for v in vals)
+        try:
+            return all(bool(v) for v in self._each(e, stop_at_false=True))
+        except (EvalError, KeyError, ZeroDivisionError, AssertionError):
+            return False
 
     def add(self, kind: Kind, e: t.TExpr, tier: int = 0) -> None:
         if e not in self.out:
@@ -300,6 +318,24 @@ class _Miner:
         if isinstance(typ, EnumT) or len(seen) <= MAX_INT_VALUES:
             return [(_b("eq", term.expr, _lit(v, typ)), self.bits(term.values, v)) for v in seen]
         return []
+
+
+_MISSING = object()
+
+
+def _reads(e: t.TExpr) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The state variables and symbolic constants `e` reads, in first-seen order."""
+    state: dict[str, None] = {}
+    rigid: dict[str, None] = {}
+    for n in t.walk(e):
+        match n:
+            case t.Var(name=name):
+                state[name] = None
+            case t.Const(name=name):
+                rigid[name] = None
+            case _:
+                pass
+    return tuple(state), tuple(rigid)
 
 
 def mine(system: System, prop: Property, lemmas: list[Property], samples: Samples) -> Mined:
