@@ -52,6 +52,7 @@ from zcheck.system.semantics import const_choice
 
 MAX_STATES = 1_000_000
 TIME_CHECK = 256  # states expanded between looks at the clock
+SAMPLE_STATES = 10_000  # states kept for `Exhaustion.samples` (as many as system/sample.py Limits)
 
 Key = tuple[Any, ...]
 
@@ -185,6 +186,17 @@ class Stats:
 class Exhaustion:
     results: dict[str, Result]
     stats: Stats
+    first: tuple[Key, ...] = ()  # the first states found, in breadth-first order (SAMPLE_STATES at most)
+    layout: Layout | None = None
+
+    def samples(self) -> tuple[tuple[dict[str, Value], dict[str, Value]], ...] | None:
+        """The first states the search visited, for the evaluator ((state, rigid) pairs,
+        breadth first): reachable states, for invariant inference to mine candidates from
+        (system/sample.py finds such states on the evaluator, a hundred times slower).
+        None unless the search covered every state variable of the system."""
+        if self.layout is None or self.stats.cone != self.stats.variables or not self.first:
+            return None
+        return tuple(self.layout.unpack(k) for k in self.first)
 
 
 def exhaust(system: System, props: list[Property], max_states: int = MAX_STATES, *,
@@ -370,7 +382,7 @@ class _Search:
             else:
                 why = {Stop.BUDGET: f"more than {self.max_states} states", Stop.TIMEOUT: "timeout"}.get(stop, stop.value)
                 results[p.name] = Unknown(p, depth, f"explicit: {why}")
-        return Exhaustion(results, stats)
+        return Exhaustion(results, stats, tuple(self.states[:SAMPLE_STATES]), self.layout)
 
     def certificate(self, stats: Stats) -> tuple[str, ...]:
         states = f"{stats.states} reachable states"

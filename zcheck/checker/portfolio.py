@@ -39,6 +39,7 @@ from zcheck.checker.encode import Encoding
 from zcheck.checker.explicit import Stop, explore
 from zcheck.checker.explicit_layout import needs_interpreter
 from zcheck.checker.infer import Budget as InferBudget, infer, sample
+from zcheck.system.sample import Sample, Samples
 from zcheck.checker.kind import Cti, GaveUp, prove
 from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
 from zcheck.checker.pdr_job import PdrJob, PdrOutcome
@@ -182,6 +183,7 @@ class Portfolio:
         self.enc = Encoding(system)
         self._job: PdrJob | None = None  # the PDR child, stopped when the run ends
         self.inferred: dict[str, str] = {}  # property -> its inferred lemmas, as ZDL to paste
+        self._reached: tuple[tuple[dict, dict], ...] | None = None  # exhaustion's first states, for inference
 
     def run(self, props: list[Property]) -> Outcome:
         try:
@@ -282,6 +284,7 @@ class Portfolio:
         if _interpreted(self.system):  # each state costs the evaluator's walk of a quantifier
             limit = self.opts.budgets.explicit_states_interpreted
         run = explore(self.system, todo, limit, timeout=self.deadline.left())
+        self._reached = run.samples()
         for p in todo:
             r = run.results[p.name]
             match r:
@@ -322,7 +325,7 @@ class Portfolio:
             return
         b = self.opts.budgets
         budget = InferBudget(rlimit=b.infer_query, total=b.infer_total, deadline=self.deadline.at)
-        samples = sample(self.system, budget)
+        samples = self._samples(budget)
         for p in todo:
             if self.deadline.expired():
                 self._note(p, StageRun(Stage.INFER, End.TIMEOUT))
@@ -342,6 +345,16 @@ class Portfolio:
                 end = End.BUDGET if "budget" in got.reason else End.NOT_INDUCTIVE
                 self._note(p, StageRun(Stage.INFER, end, got.reason))
         self.listener.sync(props, self.raw)
+
+    def _samples(self, budget: InferBudget) -> Samples:
+        """The reachable states inference mines candidates from: the first states of
+        exhaustion's breadth-first search when it covered every variable (compiled, a
+        hundred times faster than the evaluator's search, and every choice enumerated),
+        else system/sample.py's search."""
+        if self._reached is None:
+            return sample(self.system, budget)
+        kept = self._reached[:budget.samples.states]
+        return Samples(tuple(Sample(state, rigid) for state, rigid in kept), False)
 
     def _deeper(self, props: list[Property]) -> None:
         """k = 2..max_k for what BMC left holding (k - 1 <= the BMC depth: the base case)."""
