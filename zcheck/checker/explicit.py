@@ -193,8 +193,11 @@ class Exhaustion:
         """The first states the search visited, for the evaluator ((state, rigid) pairs,
         breadth first): reachable states, for invariant inference to mine candidates from
         (system/sample.py finds such states on the evaluator, a hundred times slower).
-        None unless the search covered every state variable of the system."""
-        if self.layout is None or self.stats.cone != self.stats.variables or not self.first:
+        None unless the search covered every state variable of the system without
+        symmetry reduction: orbit representatives are reachable, but as samples they make
+        every candidate that orders the instances look true (the ticket lock at N = 5
+        ran inference out of budget on them)."""
+        if self.layout is None or self.stats.cone != self.stats.variables or self.stats.symmetry or not self.first:
             return None
         return tuple(self.layout.unpack(k) for k in self.first)
 
