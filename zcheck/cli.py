@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("lockdep", "lock-class order inversions")):
         v.add_argument(f"--no-{name}", dest="skip", action="append_const", const=name, default=[],
                        help=f"do not check the implicit property `{name}` ({what}) by default")
+    v.add_argument("--allow-empty", action="store_true",
+                   help="exit 0 when the model has nothing to check (default: warning ZC906 and exit 2)")
     v.add_argument("-v", "--verbose", action="store_true")
 
     c = sub.add_parser("check", help="parse and type-check only")
@@ -105,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+MAX_TIMEOUT = 1e6  # seconds (11.6 days): larger values, `inf` included, are refused
+
+
 def _nonneg(text: str) -> int:
     try:
         value = int(text, 0)
@@ -129,6 +134,8 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError("the timeout must be positive")
+    if not value <= MAX_TIMEOUT:  # inf, 1e300: no clock or timer takes them
+        raise argparse.ArgumentTypeError(f"the timeout must be at most {MAX_TIMEOUT:,.0f} seconds (omit it for none)")
     return value
 
 

@@ -17,7 +17,7 @@ from zcheck.counterexamples.cti import render_cti
 from zcheck.interrupt import interruptible_solvers
 
 from zcheck import __version__, api
-from zcheck.diagnostics import NO_SPAN, Diagnostic, render as render_diagnostic
+from zcheck.diagnostics import NO_SPAN, Diagnostic, Span, render as render_diagnostic
 from zcheck.output import OutputError, write_atomic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
 from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
@@ -55,6 +55,11 @@ def _dispatch(args: argparse.Namespace, defines: dict[str, str]) -> int:
         case "models":
             return models(args)
     raise AssertionError(args.command)
+
+
+def _model_span(system: api.System) -> Span:
+    """Where a whole-model warning points: the first line of the main file."""
+    return Span(system.main_file, 1, 1, 1, 1)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -112,6 +117,11 @@ def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
     args.spec = resolve(args.spec)
     system = api.build(args.spec, defines, args.scenario)
     props = api.select(system, args.property, frozenset(getattr(args, "skip", None) or ()))
+    if not props:
+        _warn([Diagnostic("ZC906", "nothing to check: the model has no property (an `invariant`, `assert`, "
+                          "`cover`, ... or an implicit one)", _model_span(system), "warning")], system)
+        if not getattr(args, "allow_empty", False):
+            return EXIT_USAGE
     board = api.Board()
     watchdog = _watchdog(board, system, props, args)
     try:

@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "ZC903": "counterexample minimisation was cut short",
     "ZC904": "an implicit concurrency property (deadlock, stuck) cannot be checked on this model",
     "ZC905": "no initial state: every property would hold vacuously",
+    "ZC906": "nothing to check: the model has no property (exit 2 unless --allow-empty)",
 }
 
 
@@ -94,7 +95,7 @@ class Sources:
         text = self.texts.get(file)
         if text is None:
             return None
-        lines = text.splitlines()
+        lines = text.split("\n")  # the parser's lines (spec/frontend.py normalises line breaks)
         if 1 <= line <= len(lines):
             return lines[line - 1]
         return None

@@ -14,7 +14,7 @@ import sys
 
 from zcheck.diagnostics import NO_SPAN, Diagnostic, DiagnosticError
 from zcheck.output import OutputError, write_atomic
-from zcheck.spec.frontend import read_source
+from zcheck.spec.frontend import normalise_newlines, read_source
 from zcheck.spec.parser import parse
 from zcheck.spec.printer import format_module
 
@@ -23,6 +23,7 @@ EXIT_OK, EXIT_CHANGED = 0, 1
 
 def format_text(text: str, file: str = "<text>") -> str:
     """The canonical form of one file's text; raises DiagnosticError when it does not parse."""
+    text = normalise_newlines(text)
     return format_module(parse(text, file), text)
 
 

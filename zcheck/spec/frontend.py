@@ -8,6 +8,7 @@ with every problem found; never lets a Python exception escape for bad input.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, Sources, Span
@@ -17,6 +18,16 @@ from zcheck.spec.parser import parse, parse_expr
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_IMPORTS = 256
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\u2028\u2029\x85]")
+
+
+def normalise_newlines(text: str) -> str:
+    """Every line break an editor counts (CRLF, CR, LF, U+2028, U+2029, U+0085) as LF: so
+    each ends a `//` comment, and diagnostics give the line numbers the editor shows. A
+    CR-only file used to be read as one line, its first `//` commenting out the rest."""
+    return _LINE_BREAK.sub("\n", text)
 
 
 def read_source(path: str, span: Span | None = None) -> str:
@@ -37,7 +48,7 @@ def read_source(path: str, span: Span | None = None) -> str:
     except OSError as exc:
         raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path}`: {exc.strerror}", where)]) from None
     try:
-        return data.decode("utf-8")
+        return normalise_newlines(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -79,8 +90,7 @@ def load_modules(main_file: str, main_text: str | None = None) -> tuple[list[ast
             diags.append(Diagnostic("ZC103", f"more than {MAX_IMPORTS} imported files", span or NO_SPAN))
             break
         try:
-            if text is None:
-                text = read_source(path, span)
+            text = read_source(path, span) if text is None else normalise_newlines(text)
             texts[path] = text
             module = parse(text, path)
         except DiagnosticError as exc:
