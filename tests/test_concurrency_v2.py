@@ -717,6 +717,34 @@ process p {
     assert res["deadlock"].trace.explanation.text == "wait-for cycle: p[0] waits for a held by p[0]"  # type: ignore
 
 
+INDEX_AFTER_WRITE = """
+model idx
+var v: 0 .. 3 = 0
+lock L[4]
+process p {
+  step s1 { acquire L[HELD] }
+  step s2 {
+    v := v + 1
+    acquire L[v] nested
+  }
+  step s3 { release L[1] }
+}
+"""
+
+
+@pytest.mark.parametrize(("held", "expected"), [(2, ("holds", 4)), (1, ("violated", 1))])
+def test_a_lock_index_written_earlier_in_the_step_is_read_once(held: int, expected: tuple[str, int]) -> None:
+    """Found by the soundness campaign (seed 21): the wait-for edge of `acquire L[v]`
+    after `v := v + 1` applied the assignment twice, so it looked at L[2] instead of
+    L[1]. Holding L[2], that was a deadlock that is not there; holding L[1], the real
+    self-deadlock was missed (a false PROVED)."""
+    text = INDEX_AFTER_WRITE.replace("HELD", str(held))
+    system, res = run(text, props=["deadlock"], depth=4)
+    assert verdicts(res)["deadlock"] == expected
+    if expected[0] == "violated":
+        assert res["deadlock"].trace.explanation.text == "wait-for cycle: p[0] waits for L[1] held by p[0]"  # type: ignore
+
+
 def test_stuck_is_not_reported_while_an_action_is_enabled() -> None:
     """AB-BA plus a global action that is always enabled: the wait-for cycle is still a
     deadlock, but the system is not stuck (the contract: no step of any instance and no

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
+import pytest
 import z3
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -212,3 +213,30 @@ def test_the_lowering_keeps_the_shapes_the_shortcuts_read() -> None:
         assert literal_range(q.body, q.var, q.var_type) is None, name
     q = quant("plain")
     assert not lower_bounded(q.body, q.var, q.kind)
+
+
+ARITH = """
+model arith
+var v: 0 .. 4 = 0
+var lo: 0 .. 4 = 1
+action inc() { v := (v + 1) % 4 }
+invariant mod_exists: !(exists j in lo .. v + 2 :: (j * 3) % 4 == 1 && v == 2)
+invariant mod_forall: forall j in 0 .. 3 :: (j + v) % 4 != 3 || v < 2
+"""
+
+
+@pytest.mark.parametrize(("v", "holds"), [(0, (True, True)), (1, (True, True)), (2, (False, False)),
+                                          (3, (True, False))])
+def test_a_small_in_range_quantifier_is_enumerated_whatever_the_body(v: int, holds: tuple[bool, bool]) -> None:
+    """Found by the soundness campaign (seeds 21 and 22, five models): `forall j in 0 .. 1
+    :: ... p[(j + 2) % 1] ...` could not be evaluated (the bound variable is an int under
+    `mod`, outside the test-point fragment), so a correct counterexample was refused as
+    not replaying. A range that is small at the state evaluated is enumerated, with
+    bounds that are state expressions too."""
+    system = build("<arith>", text=ARITH)
+    props = {p.name: p.expr for p in system.properties}
+    env = Env({"v": v, "lo": 1})
+    brute_exists = any((j * 3) % 4 == 1 and v == 2 for j in range(1, v + 2))
+    brute_forall = all((j + v) % 4 != 3 or v < 2 for j in range(0, 3))
+    assert (not brute_exists, brute_forall) == holds
+    assert (evaluate(props["mod_exists"], env), evaluate(props["mod_forall"], env)) == holds

@@ -391,7 +391,7 @@ class _Search:
         states = f"{stats.states} reachable states"
         if stats.symmetry:
             states += f" (one per orbit under permutations of {stats.symmetry})"
-        return (states, f"diameter {stats.depth} (every state within {stats.depth} steps of an initial one)",
+        return (states, f"diameter {stats.depth} (every state within {stats.depth} step{'' if stats.depth == 1 else 's'} of an initial one)",
                 f"cone: {stats.cone} of {stats.variables} state variables")
 
     def violation(self, p: Property, pid: int, f: _Found, sym: Symmetry | None) -> Violated:

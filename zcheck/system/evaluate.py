@@ -4,7 +4,8 @@ Used to simulate, and to replay every counterexample before it is shown. Input: 
 expressions/statements and concrete values (bool, int, `PMap`); output: values, and for
 a body the next state, whether it was enabled, and the outcome of every assert site.
 
-Quantifiers over finite small domains are enumerated. Over unbounded or large domains
+Quantifiers over finite small domains, and `x in lo .. hi` with a small range at the
+state evaluated, are enumerated. Over unbounded or large domains
 they are decided at test points: maps are piecewise constant and a bound variable that
 is used only as a map index (plus a closed offset) and in comparisons can change the
 body's truth only at map breakpoints and at the values it is compared with, so the body
@@ -116,12 +117,32 @@ def _candidates(q: t.Quant, env: Env) -> list[Value]:
         return list(range(typ.lo, typ.hi))
     if isinstance(typ, BvT) and size is not None and size <= ENUMERATE_LIMIT:
         return list(range(size))
+    guarded = _guarded_range(q, env)
+    if guarded is not None:
+        return guarded
     points = _test_points(q, env)
     if isinstance(typ, BvT):
         return sorted({p % (1 << typ.width) for p in points})
     if isinstance(typ, RangeT):
         return sorted({p for p in points if typ.lo <= p < typ.hi} | {typ.lo, typ.hi - 1})
     return sorted(points)
+
+
+def _guarded_range(q: t.Quant, env: Env) -> list[Value] | None:
+    """Every value of `forall x in lo .. hi` / `exists x in lo .. hi` when the range is
+    small: the body is `lo <= x && x < hi ==> ...` (`&& ...` for exists), so no value
+    outside it can decide the quantifier. None when the body has another shape or the
+    range is larger than the enumeration limit."""
+    want = Op.IMPLIES if q.kind == "forall" else Op.AND
+    match q.body:
+        case t.Binop(op=op, left=t.Binop(op=Op.AND, left=t.Binop(op=Op.LE, left=lo, right=t.Bound(name=a)),
+                                         right=t.Binop(op=Op.LT, left=t.Bound(name=b), right=hi))) if (
+            op is want and a == b == q.var and not _mentions(lo, q.var) and not _mentions(hi, q.var)
+        ):
+            low, high = int(evaluate(lo, env)), int(evaluate(hi, env))  # type: ignore[arg-type]
+            return list(range(low, high)) if high - low <= ENUMERATE_LIMIT else None
+        case _:
+            return None
 
 
 def _test_points(q: t.Quant, env: Env) -> set[int]:

@@ -241,22 +241,30 @@ def _deadlock(th: Threads, cs: CheckedSpec, instances: list[str], transitions: t
 
 
 def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
-    """`other` holds what wait `w` needs (None: it cannot)."""
+    """`other` holds what wait `w` needs (None: it cannot). The lock's value is the one
+    at the wait (`w.at`); `w.index` is already over the state before the body, so only
+    the lock and reader-count variables are replaced, never the index's own variables
+    (replacing those again applied the body's earlier assignments twice)."""
     if w.mode == "gp":
         return t.Var(w.var, BOOL) if w.var.endswith(f"[{other}]") else None
     info = th.locks[w.var]
     own = th.own(other)
+
+    def at(name: str, typ: object) -> t.TExpr:
+        return w.at.get(name, t.Var(name, typ))  # type: ignore[arg-type]
+
     if info.count is None:
-        holder: t.TExpr = t.Var(info.name, th.owners)
+        holder: t.TExpr = at(info.name, th.owners)
     else:
         assert w.index is not None
-        holder = t.Read(t.Var(info.name, MapT(INT, th.owners)), w.index, th.owners)
+        holder = t.Read(at(info.name, MapT(INT, th.owners)), w.index, th.owners)
     cond: t.TExpr = t.Binop(Op.EQ, holder, own, BOOL)
     if w.mode == "write" and other in info.readers:
         name = read_counter(info.name, other)
-        count = t.Var(name, INT) if info.count is None else t.Read(t.Var(name, MapT(INT, INT)), w.index, INT)  # type: ignore[arg-type]
+        count = (at(name, INT) if info.count is None
+                 else t.Read(at(name, MapT(INT, INT)), w.index, INT))  # type: ignore[arg-type]
         cond = t.Binop(Op.OR, cond, t.Binop(Op.GT, count, t.Lit(0, INT), BOOL), BOOL)
-    return substitute(cond, lambda n: w.at.get(n.name) if isinstance(n, t.Var) else None)
+    return cond
 
 
 def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict, span: object) -> Property:  # type: ignore[type-arg]
