@@ -200,6 +200,28 @@ def _write_nested_ifs(tmp: Path) -> Path:
     return p
 
 
+def _write_import_dev_zero(tmp: Path) -> Path:
+    p = tmp / "zero.zdl"
+    p.write_text('model m\nimport "/dev/zero"\nvar x: bool = false\ninvariant i: !x\n', "utf-8")
+    return p
+
+
+def _write_import_fifo(tmp: Path) -> Path:
+    os.mkfifo(tmp / "pipe.zdl")  # no writer: opening it would block for ever
+    p = tmp / "fifo.zdl"
+    p.write_text('model m\nimport "pipe.zdl"\nvar x: bool = false\ninvariant i: !x\n', "utf-8")
+    return p
+
+
+def _write_doubling_functions(tmp: Path) -> Path:
+    """`f(k)` calls `f(k-1)` twice: inlined, 2^k nodes (a RecursionError, exit 4, before)."""
+    lines = ["model m", "var x: int = 0", "fn f0(a: int): int = a + 1"]
+    lines += [f"fn f{k}(a: int): int = f{k - 1}(f{k - 1}(a))" for k in range(1, 18)]
+    p = tmp / "doubling.zdl"
+    p.write_text("\n".join(lines + ["invariant i: f17(x) >= 0", ""]), "utf-8")
+    return p
+
+
 GENERATED = {
     "missing_file": (_write_missing, "ZC100"),
     "non_utf8": (_write_non_utf8, "ZC100"),
@@ -208,6 +230,9 @@ GENERATED = {
     "repeated_bang_10000": (_write_repeated_bang, "ZC102"),
     "repeated_minus_10000": (_write_repeated_minus, "ZC102"),
     "nested_if_5000": (_write_nested_ifs, "ZC102"),
+    "import_dev_zero": (_write_import_dev_zero, "ZC103"),
+    "import_fifo": (_write_import_fifo, "ZC103"),
+    "doubling_functions": (_write_doubling_functions, "ZC102"),
 }
 
 
@@ -225,3 +250,30 @@ def test_empty_file_is_valid(tmp_path: Path) -> None:
     proc = run_zcheck("check", str(path))
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_main_file_that_never_ends_is_cut_at_the_size_limit() -> None:
+    """`/dev/zero` reports size 0: the read itself is bounded (it grew without limit)."""
+    proc = run_zcheck("verify", "/dev/zero")
+    assert_rejected(proc, ("ZC100",), [Path("/dev/zero")])
+    assert "larger than" in proc.stderr
+
+
+def test_main_file_may_be_a_pipe() -> None:
+    """`zcheck verify <(generate)`: a pipe is read like a file."""
+    text = "model m\nvar x: 0 .. 2 = 0\naction a() { x := 1 - x }\ninvariant i: x < 2\n"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "zcheck", "verify", "/dev/stdin"], input=text, cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"PROVED +i ", proc.stdout), proc.stdout
+
+
+def test_timeout_covers_loading_the_model(tmp_path: Path) -> None:
+    """A FIFO with no writer blocks in `open`: `--timeout` still ends the run, exit 3."""
+    fifo = tmp_path / "never.zdl"
+    os.mkfifo(fifo)
+    proc = run_zcheck("verify", str(fifo), "--timeout", "2")
+    assert proc.returncode == 3, proc.stderr
+    assert "ran out while loading the model" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -178,12 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _sources_for(d: object):  # type: ignore[no-untyped-def]
-    """Read the file a diagnostic points into, to quote its line."""
+    """Read the file a diagnostic points into, to quote its line: a regular file of at
+    most the model size limit (the diagnostic may be about `/dev/zero` or a FIFO)."""
+    import os
+    import stat
+
     from zcheck.diagnostics import Sources
+    from zcheck.spec.frontend import MAX_FILE_BYTES, normalise_newlines
 
     span = getattr(d, "span")
     try:
+        info = os.stat(span.file)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
         with open(span.file, encoding="utf-8") as fh:
-            return Sources({span.file: fh.read()})
+            return Sources({span.file: normalise_newlines(fh.read(MAX_FILE_BYTES))})
     except (OSError, UnicodeDecodeError, ValueError):
         return None

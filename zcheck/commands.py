@@ -114,8 +114,13 @@ def _progress(verbose: bool):  # type: ignore[no-untyped-def]
 def verify(args: argparse.Namespace, defines: dict[str, str]) -> int:
     from zcheck.library import resolve
 
-    args.spec = resolve(args.spec)
-    system = api.build(args.spec, defines, args.scenario)
+    loading = _loading_watchdog(args)
+    try:
+        args.spec = resolve(args.spec)
+        system = api.build(args.spec, defines, args.scenario)
+    finally:
+        if loading is not None:
+            loading.cancel()
     props = api.select(system, args.property, frozenset(getattr(args, "skip", None) or ()))
     if not props:
         _warn([Diagnostic("ZC906", "nothing to check: the model has no property (an `invariant`, `assert`, "
@@ -176,6 +181,27 @@ def _engine_timeout(args: argparse.Namespace) -> float | None:
     """The engines' share of what is left of `--timeout`; the rest is kept for reporting."""
     deadline = _deadline(args)
     return None if deadline is None else max(0.001, deadline - time.monotonic() - _EXIT_MARGIN - _STOP_GRACE)
+
+
+def _loading_watchdog(args: argparse.Namespace) -> threading.Timer | None:
+    """`--timeout` while the model is read, parsed, type-checked and lowered (a FIFO
+    with no writer, a pathological model): exit 3 at the deadline with nothing checked.
+    The front end holds no Z3 object, so ending the process from the timer is safe."""
+    deadline = _deadline(args)
+    if deadline is None:
+        return None
+    timer = threading.Timer(max(0.0, deadline - _EXIT_MARGIN - time.monotonic()), _loading_stop, (args,))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _loading_stop(args: argparse.Namespace) -> None:
+    sys.stderr.write(f"UNKNOWN: --timeout of {args.timeout:g} s ran out while loading the model; "
+                     "nothing was checked\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(EXIT_UNKNOWN)
 
 
 def _watchdog(board: api.Board, system: api.System, props: list[api.Property],

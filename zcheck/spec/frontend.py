@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, Sources, Span
@@ -31,22 +32,32 @@ def normalise_newlines(text: str) -> str:
 
 
 def read_source(path: str, span: Span | None = None) -> str:
-    """Read a model file as UTF-8 text, or raise a ZC100 diagnostic."""
+    """Read a model file as UTF-8 text, or raise a ZC100 diagnostic. An import (`span`
+    given) must be a regular file: a FIFO would block and `/dev/zero` never ends. The
+    main file may be a pipe (`zcheck verify <(gen)`); whatever it is, at most
+    MAX_FILE_BYTES are read."""
     where = span or Span(path, 1, 1, 1, 1)
+    if "\0" in path:
+        raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path!r}`: a path cannot contain NUL", where)])
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
     except OSError:
         raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path}`: no such file", where)]) from None
-    if os.path.isdir(path):
+    if stat.S_ISDIR(info.st_mode):
         raise DiagnosticError([Diagnostic("ZC100", f"`{path}` is a directory, not a model file", where)])
-    if size > MAX_FILE_BYTES:
+    if span is not None and not stat.S_ISREG(info.st_mode):
         raise DiagnosticError([Diagnostic(
-            "ZC100", f"`{path}` is {size} bytes; model files are limited to {MAX_FILE_BYTES} bytes", where)])
+            "ZC100", f"`{path}` is {_kind(info.st_mode)}, not a regular file; only regular files are imported", where)])
+    too_big = Diagnostic("ZC100", f"`{path}` is larger than {MAX_FILE_BYTES} bytes, the limit for a model file", where)
+    if info.st_size > MAX_FILE_BYTES:
+        raise DiagnosticError([too_big])
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path}`: {exc.strerror}", where)]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DiagnosticError([too_big])
     try:
         return normalise_newlines(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -55,6 +66,15 @@ def read_source(path: str, span: Span | None = None) -> str:
         raise DiagnosticError([Diagnostic(
             "ZC100", f"`{path}` is not valid UTF-8 (byte 0x{data[exc.start]:02x})", Span(path, line, col, line, col + 1)
         )]) from None
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for a diagnostic."""
+    for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
 
 
 def _header(text: str) -> str:

@@ -21,6 +21,8 @@ from zcheck.spec.types import (
 )
 
 MAX_BV_WIDTH = 4096
+MAX_INLINED_NODES = 100_000  # an expression with every `fn` call inlined (ZC102 beyond)
+MAX_INLINED_DEPTH = 2_000
 
 
 class _Bad(Exception):
@@ -532,6 +534,11 @@ class Checker:
         for (pname, ptype), arg in zip(params, e.args):
             targ = self.expect_type(ptype, self.expr(arg, scope), arg.span, f"argument `{pname}` of `{e.func}`")
             mapping[pname] = targ
+        size, depth = _inlined_size(body, mapping)
+        if size > MAX_INLINED_NODES or depth > MAX_INLINED_DEPTH:
+            self.err("ZC102", f"this call of `{e.func}` inlines to an expression of {size:,} nodes, {depth:,} deep "
+                     f"(functions are inlined; the limits are {MAX_INLINED_NODES:,} nodes and "
+                     f"{MAX_INLINED_DEPTH:,} levels)", e.span)
         return _respan(self.subst(body, mapping), e.span)
 
     def fn(self, name: str, span: Span) -> tuple[tuple[tuple[str, Type], ...], Type, t.TExpr]:
@@ -928,6 +935,40 @@ def _is_signed(e: t.TExpr) -> bool:
 
 def _unsigned(e: t.TExpr) -> t.TExpr:
     return e.arg if isinstance(e, t.Unop) and e.op is Op.SIGNED else e
+
+
+def _inlined_size(body: t.TExpr, args: dict[str, t.TExpr]) -> tuple[int, int]:
+    """(nodes, depth) of `body` with each parameter replaced by its argument, counted as a
+    tree, without building it: inlined bodies share subtrees, so `f1(a) = f0(f0(a))`,
+    `f2(a) = f1(f1(a))`, ... doubles the tree at each level while the shared graph grows
+    by a few nodes. Iterative and memoised per shared node (linear in the graph)."""
+    memo: dict[int, tuple[int, int]] = {}
+    keep: list[t.TExpr] = []  # the nodes measured stay alive, so their ids stay theirs
+
+    def measure(root: t.TExpr, leaf: Callable[[t.TExpr], tuple[int, int] | None]) -> tuple[int, int]:
+        stack: list[tuple[t.TExpr, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in memo:
+                continue
+            fixed = leaf(node)
+            if fixed is not None:
+                memo[id(node)] = fixed
+                keep.append(node)
+                continue
+            kids = t.children(node)
+            if not ready:
+                stack.append((node, True))
+                stack.extend((k, False) for k in kids if id(k) not in memo)
+                continue
+            sizes = [memo[id(k)] for k in kids]
+            memo[id(node)] = (1 + sum(a for a, _ in sizes), 1 + max((d for _, d in sizes), default=0))
+            keep.append(node)
+        return memo[id(root)]
+
+    measured = {name: measure(arg, lambda n: None) for name, arg in args.items()}
+    memo.clear()
+    return measure(body, lambda n: measured.get(n.name) if isinstance(n, t.Local) else None)
 
 
 def _respan(e: t.TExpr, span: Span) -> t.TExpr:
