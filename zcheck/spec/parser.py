@@ -139,7 +139,12 @@ def parse_expr(text: str, file: str) -> ast.Expr:
     problem = _depth_check(file, tree)
     if problem is not None:
         raise DiagnosticError([problem])
-    result: ast.Expr = _ToAst(file).transform(tree)
+    try:
+        result: ast.Expr = _ToAst(file).transform(tree)
+    except VisitError as err:  # a diagnostic raised inside the tree walk (`-D N=0x_`)
+        if isinstance(err.orig_exc, DiagnosticError):
+            raise err.orig_exc from None
+        raise
     return result
 
 
