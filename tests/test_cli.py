@@ -85,7 +85,7 @@ def test_exit_2_on_bad_command_line() -> None:
 def test_exit_3_on_timeout(tmp_path: Path) -> None:
     spec = tmp_path / "deep.zdl"
     spec.write_text(DEEP)
-    proc = zcheck("verify", str(spec), "--engine", "bmc", "--depth", "30", "--timeout", "1")
+    proc = zcheck("verify", str(spec), "--engine", "bmc", "--depth", "30", "--timeout", "3")
     assert proc.returncode == 3, proc.stdout
     assert "UNKNOWN" in proc.stdout
 

@@ -48,12 +48,21 @@ def hard(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return str(path)
 
 
-def test_timeout_two_seconds_returns_within_bound(hard: str) -> None:
+# `easy` is proved by k = 1 induction after the shallow BMC, whose two queries of
+# nonlinear arithmetic spend their budget of Z3 resource units: about 2-3 s on an idle
+# 2-core machine, more under load. The limit leaves room for that, so the test asserts
+# behaviour (the run ends near the limit with exit 3, the proved property PROVED, the
+# other UNKNOWN) and not the speed of the machine; the bound on the wall time is the
+# contract, 1 s after the limit, plus Python's start (counted here, not by --timeout).
+LIMIT = 10.0
+
+
+def test_timeout_returns_within_a_second_of_the_limit(hard: str) -> None:
     start = time.monotonic()
-    done = _zcheck("verify", hard, "--timeout", "2")
+    done = _zcheck("verify", hard, "--timeout", f"{LIMIT:g}")
     wall = time.monotonic() - start
     assert done.returncode == 3, done.stderr
-    assert wall < 2.5, f"--timeout 2 took {wall:.2f} s"
+    assert wall < LIMIT + 1.5, f"--timeout {LIMIT:g} took {wall:.2f} s"
     lines = done.stdout.splitlines()
     assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines)
     assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] and "timeout" in line for line in lines)
@@ -77,12 +86,12 @@ def stuck(system, props, *args, board, **kwargs):
     board.hooks(Options()).on_depth(4, ["no_sum_of_cubes"])
     job = api.PdrJob(system, [], 1.0)
     job.stop()
-    job._proc = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+    job._proc = multiprocessing.get_context("fork").Process(target=time.sleep, args=(90,))
     job._proc.start()
     board.attach(job)
     sys.stderr.write(f"pdr pid {job._proc.pid}\\n")
     sys.stderr.flush()
-    time.sleep(20)
+    time.sleep(60)
 
 if __name__ == "__main__":
     api.verify_system = stuck
@@ -96,18 +105,18 @@ def test_watchdog_reports_the_verdicts_so_far_when_the_solver_overruns(hard: str
     script = os.path.join(os.path.dirname(hard), "stuck.py")
     with open(script, "w", encoding="utf-8") as fh:
         fh.write(STUCK)
-    proc = subprocess.Popen([sys.executable, script, "verify", hard, "--timeout", "2", "-v"],
+    proc = subprocess.Popen([sys.executable, script, "verify", hard, "--timeout", f"{LIMIT:g}", "-v"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert proc.stderr is not None and proc.stderr.readline() == "main\n"
         start = time.monotonic()
-        proc.wait(timeout=40)
+        proc.wait(timeout=60)
         wall = time.monotonic() - start
         out, err = proc.communicate(timeout=10)
     finally:
         proc.kill()
     assert proc.returncode == 3, err
-    assert wall < 2.3, f"--timeout 2 took {wall:.2f} s from main() with a stuck solver"
+    assert wall < LIMIT + 1.0, f"--timeout {LIMIT:g} took {wall:.2f} s from main() with a stuck solver"
     lines = out.splitlines()
     assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines), out
     assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] and "timeout (no violation up to depth 4)" in line

@@ -142,8 +142,21 @@ def _positive_float(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()  # --timeout counts from here, imports and parsing included
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    args = build_parser().parse_args(argv)
-    args.started = started
+    from zcheck.output import SafeStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stderr = SafeStream(err)  # type: ignore[assignment]
+    try:
+        args = build_parser().parse_args(argv)
+        args.started = started
+        if args.command != "fmt":  # fmt's output is the model itself
+            sys.stdout = SafeStream(out)  # type: ignore[assignment]
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(args: argparse.Namespace) -> int:
     from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, render
 
     try:

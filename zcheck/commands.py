@@ -18,7 +18,7 @@ from zcheck.interrupt import interruptible_solvers
 
 from zcheck import __version__, api
 from zcheck.diagnostics import NO_SPAN, Diagnostic, Span, render as render_diagnostic
-from zcheck.output import OutputError, write_atomic
+from zcheck.output import OutputError, terminal_safe, write_atomic
 from zcheck.counterexamples.render_itf import dumps, results_meta, trace_to_itf
 from zcheck.counterexamples.render_text import render_summary, render_trace, verdict_line
 from zcheck.check_command import lifecycle_warnings, warn as _warn
@@ -68,7 +68,7 @@ def _emit(text: str, output: str | None) -> None:
     and the exit code still says their class."""
     if output:
         try:
-            write_atomic(output, text)
+            write_atomic(output, terminal_safe(text))
             return
         except OutputError as exc:
             sys.stderr.write(render_diagnostic(Diagnostic("ZC405", f"{exc}; the report follows on standard output",

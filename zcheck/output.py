@@ -7,12 +7,21 @@ unwritable directory or a Ctrl-C in the middle leaves the original file exactly 
 was, never a truncated model or report; the error comes back as `OutputError`, carrying
 the OS error, for the command to turn into exit 2 (or, for `verify -o`, into verdicts
 printed to standard output anyway).
+
+`terminal_safe(text)` escapes what a terminal would obey rather than show: C0 controls
+but newline and tab, DEL, C1 controls and the Unicode bidirectional overrides, each as
+`\\uXXXX` (which is also a valid escape inside a JSON string). Model text reaches the
+output through comments, paths and quoted source lines, so a model cannot clear the
+screen, move the cursor or reorder a line to fake a PROVED verdict. `SafeStream` applies
+it to standard output and error for every command but `fmt` (whose output is the model).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from types import MappingProxyType
+from typing import Any, TextIO
 import tempfile
 
 
@@ -57,3 +66,26 @@ def write_atomic(path: str, text: str) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_UNSAFE = MappingProxyType({c: f"\\u{c:04x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI)
+                            if c not in (0x09, 0x0A)})
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character but newline and tab written as `\\uXXXX`."""
+    return text.translate(_UNSAFE)
+
+
+class SafeStream:
+    """A text stream that writes `terminal_safe` text to the stream it wraps."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        return self.inner.write(terminal_safe(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
