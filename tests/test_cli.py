@@ -87,7 +87,9 @@ def test_exit_3_on_timeout(tmp_path: Path) -> None:
     spec.write_text(DEEP)
     proc = zcheck("verify", str(spec), "--engine", "bmc", "--depth", "30", "--timeout", "3")
     assert proc.returncode == 3, proc.stdout
-    assert "UNKNOWN" in proc.stdout
+    # the verdict, or (on a machine so loaded that loading the model took the 3 s) the
+    # message that nothing was checked; test_limits.py pins the partial verdicts
+    assert "UNKNOWN" in proc.stdout + proc.stderr
 
 
 def test_exit_4_when_a_trace_does_not_replay(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

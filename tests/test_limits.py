@@ -155,11 +155,11 @@ def test_sigint_prints_partial_verdicts_and_exits_3(hard: str) -> None:
     seen = []
     try:
         assert proc.stderr is not None
-        for line in proc.stderr:  # wait until the search is under way (progress on stderr)
+        for line in proc.stderr:  # wait until `easy` is proved (-v says so on stderr)
             seen.append(line)
-            if "done" in line:
+            if "easy decided by" in line:
                 break
-        time.sleep(1.5)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -169,6 +169,76 @@ def test_sigint_prints_partial_verdicts_and_exits_3(hard: str) -> None:
     assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines)
     assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] for line in lines)
     assert "Traceback" not in err
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (Linux /proc)."""
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except FileNotFoundError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children", encoding="utf-8") as fh:
+                    kids = {int(x) for x in fh.read().split()}
+            except FileNotFoundError:
+                continue
+            todo += sorted(kids - out)
+            out |= kids
+    return out
+
+
+TWO_HARD = HARD + "invariant also_hard: !found || steps > 5\n"
+
+
+@pytest.mark.parametrize(("extra", "sig", "code"), [
+    ((), signal.SIGTERM, 143),
+    (("--jobs", "2"), signal.SIGTERM, 143),
+    (("--jobs", "2"), signal.SIGINT, 3),
+], ids=["sigterm", "sigterm-jobs-2", "sigint-jobs-2"])
+def test_a_signal_ends_the_run_with_its_verdicts_and_no_process_left(
+        tmp_path, extra: tuple[str, ...], sig: int, code: int) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM (a CI job cancelled) and SIGINT sent to zcheck alone: the verdicts so far
+    are printed, the exit is 143 or 3, and no child (PDR's, a --jobs worker) is left.
+    With --jobs 2 the workers used to outlive a SIGTERM and the parent hung at exit
+    waiting for them."""
+    spec = tmp_path / "two.zdl"
+    spec.write_text(TWO_HARD)
+    proc = subprocess.Popen([sys.executable, "-m", "zcheck", "verify", str(spec), "--depth", "30", "-v", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        want = 2 if extra else 0  # the workers (one per property), or none needed
+        while time.monotonic() < deadline and len(_descendants(proc.pid)) < want:
+            time.sleep(0.1)
+        if not extra:
+            assert proc.stderr is not None
+            for line in proc.stderr:  # wait until `easy` is proved: then it must be printed
+                if "easy decided by" in line:
+                    break
+        time.sleep(1.0)
+        children = _descendants(proc.pid)
+        assert len(children) >= want, children
+        if extra:
+            assert len(children) <= 2 + 2, children  # min(N, cores, properties) workers (+ their helpers)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, out + err
+    assert "Traceback" not in err
+    lines = out.splitlines()
+    for name in ("easy", "no_sum_of_cubes", "also_hard"):
+        assert any(line.split()[1:2] == [name] and line.split()[0] in ("PROVED", "UNKNOWN") for line in lines), out
+    if not extra:
+        assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines), out
+    time.sleep(0.5)
+    left = [c for c in children if _running(c)]
+    assert not left, f"processes left after the run: {left}"
 
 
 def test_same_command_three_times_is_byte_identical() -> None:

@@ -7,6 +7,7 @@ text/path → spec (check) → system (lower) → checker (engines) → countere
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -238,13 +239,45 @@ def verify_groups(path: str, defines: dict[str, str], scenario: str | None, name
             done.append(_verify_group(*w))
             board.post(done[-1][1])
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        workers = max(1, min(jobs, os.cpu_count() or 1, len(work)))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        try:
             futures = [pool.submit(_verify_group, *w) for w in work]
             for f in as_completed(futures):
                 board.post(f.result()[1])
             done = [f.result() for f in futures]
+        except BaseException:  # Ctrl-C, SIGTERM, a worker's crash: no worker outlives the run
+            _kill_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     label = done[0][0] if done else engine
     return label, tuple(r for _, r in done)
+
+
+def _worker_init() -> None:
+    """A `--jobs` worker: Ctrl-C and SIGTERM are the parent's to act on (it kills the
+    workers); on Linux the kernel kills the worker if the parent dies first."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_workers(pool: object) -> None:
+    """Stop a process pool now: pending groups cancelled, running workers killed."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+    for proc in procs:
+        proc.kill()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 def _verify_group(path: str, defines: dict[str, str], scenario: str | None, name: str, depth: int,

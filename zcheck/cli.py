@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from typing import Sequence
 
@@ -142,6 +143,7 @@ def _positive_float(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()  # --timeout counts from here, imports and parsing included
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    old_term = _terminate_like_ctrl_c()
     from zcheck.output import SafeStream
 
     out, err = sys.stdout, sys.stderr
@@ -154,6 +156,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(args)
     finally:
         sys.stdout, sys.stderr = out, err
+        if old_term is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _terminate_like_ctrl_c():  # type: ignore[no-untyped-def]
+    """From the first moment of a command, SIGTERM ends it like Ctrl-C (the verdicts so
+    far, no traceback), with exit 143; interrupt.py also stops a running solver. Returns
+    the handler it replaced (None off the main thread, where none can be set)."""
+    import signal
+
+    from zcheck.interrupt import Terminated
+
+    def on_term(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, on_term)
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -177,9 +199,11 @@ def _main(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             sys.stderr.write(render(d, sources or _sources_for(d)) + "\n")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return EXIT_UNKNOWN
+    except KeyboardInterrupt as exc:
+        from zcheck.interrupt import Terminated
+
+        sys.stderr.write("terminated\n" if isinstance(exc, Terminated) else "interrupted\n")
+        return 128 + 15 if isinstance(exc, Terminated) else EXIT_UNKNOWN
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
         import traceback
 

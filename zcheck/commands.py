@@ -25,11 +25,13 @@ from zcheck.check_command import lifecycle_warnings, warn as _warn
 from zcheck.checker.vacuity import vacuity_warning
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_TERMINATED = 128 + 15  # SIGTERM, with the verdicts so far printed
 
 
 def run(args: argparse.Namespace, defines: dict[str, str]) -> int:
-    with interruptible_solvers():  # before the first Z3 context exists: see interrupt.py
-        return _dispatch(args, defines)
+    with interruptible_solvers() as signals:  # before the first Z3 context exists: see interrupt.py
+        code = _dispatch(args, defines)
+    return EXIT_TERMINATED if signals.terminated else code
 
 
 def _dispatch(args: argparse.Namespace, defines: dict[str, str]) -> int:

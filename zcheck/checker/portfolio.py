@@ -80,6 +80,7 @@ class End(StrEnum):
     BUDGET = "budget"  # its deterministic resource budget ran out
     UNKNOWN = "solver unknown"  # the solver gave up for another reason
     TIMEOUT = "timeout"  # the wall-clock --timeout
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
     NOT_RUN = "not run"  # the stage had nothing to try (e.g. BMC too shallow for k)
     STOPPED = "stopped"  # BMC: every property it checked was proved by another engine
     REACHABLE = "bad state reachable"  # PDR: a violation exists (BMC shows it if within its depth)
@@ -225,6 +226,8 @@ class Portfolio:
 
     def _note(self, p: Property, run: StageRun) -> None:
         self.log.setdefault(p.name, []).append(run)
+        if run.end is End.DECIDED and self.progress is not None:
+            self.progress(f"{p.name} decided by {run.stage}")
 
     def _open(self, props: list[Property]) -> list[Property]:
         return [p for p in props if p.name not in self.raw or isinstance(self.raw[p.name], Unknown)]
@@ -269,6 +272,7 @@ class Portfolio:
                 self.raw[p.name] = base[p.name] if not isinstance(base[p.name], Holds) else r
                 self._note(p, _bmc_run(self.raw[p.name]))
         self.listener.sync(props, self.raw)
+        _reraise_interrupt({**base, **early})  # Ctrl-C in the shallow BMC ends the schedule here
         return base
 
     def _exhaust(self, props: list[Property]) -> None:
@@ -450,8 +454,10 @@ def _units(n: int) -> str:
 def _end_of(reason: str) -> End:
     if reason == BUDGET_SPENT:
         return End.BUDGET
-    if reason in ("timeout", "interrupted"):
+    if reason == "timeout":
         return End.TIMEOUT
+    if reason == "interrupted":
+        return End.INTERRUPTED
     return End.UNKNOWN
 
 
