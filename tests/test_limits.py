@@ -241,6 +241,50 @@ def test_a_signal_ends_the_run_with_its_verdicts_and_no_process_left(
     assert not left, f"processes left after the run: {left}"
 
 
+def _pdr_children(pids: set[int]) -> list[int]:
+    """The processes among `pids` forked by a fork server (PDR's children)."""
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{ppid}/cmdline", "rb") as fh:
+                if b"forkserver" in fh.read():
+                    out.append(pid)
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return out
+
+
+def test_no_process_outlives_a_killed_zcheck(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL leaves zcheck no chance to stop its workers (they die with it: the kernel's
+    parent-death signal) nor their PDR processes, whose parent is a fork server. Two PDR
+    children were once found solving 40 minutes after their zcheck had been SIGKILLed
+    (not reproduced here since); a PDR child now also watches the process that started
+    it and ends with it. This pins the outcome: nothing below zcheck survives it."""
+    spec = tmp_path / "two.zdl"
+    spec.write_text(TWO_HARD)
+    proc = subprocess.Popen([sys.executable, "-m", "zcheck", "verify", str(spec), "--depth", "30", "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 90
+        below: set[int] = set()
+        while time.monotonic() < deadline and not _pdr_children(below):
+            time.sleep(0.2)
+            below = _descendants(proc.pid)
+        assert _pdr_children(below), f"PDR never started: {below}"
+        proc.kill()
+        proc.wait(timeout=10)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and any(_running(c) for c in below):
+            time.sleep(0.2)
+        assert not [c for c in below if _running(c)], "a child of zcheck outlived it"
+    finally:
+        proc.kill()
+        for c in _descendants(proc.pid):
+            os.kill(c, signal.SIGKILL)
+
+
 def test_same_command_three_times_is_byte_identical() -> None:
     for fmt in ("text", "json"):
         outs = {_zcheck("verify", MODEL, "--depth", "2", "--format", fmt, "--seed", "3").stdout for _ in range(3)}

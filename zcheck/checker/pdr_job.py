@@ -48,11 +48,31 @@ def attempt(system: System, p: Property, budget: int) -> PdrOutcome:
                       proof.detail if proof is not None else "", a.status, a.explain())
 
 
-def _child(conn, system: System, props: list[Property], budget: int) -> None:  # type: ignore[no-untyped-def]
+def _orphan_watch(owner: int) -> None:
+    """End the child when the zcheck process that started it is gone. Its parent is the
+    fork server, not zcheck, so a zcheck killed with SIGKILL (no chance to stop the job)
+    left the child solving for its whole budget: 40 minutes of CPU, once."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, another user's: cannot happen for our own parent
+            pass
+
+
+def _child(conn, system: System, props: list[Property], budget: int,  # type: ignore[no-untyped-def]
+           owner: int | None = None) -> None:
     """The child's work. Ctrl-C belongs to the parent (a terminal sends it to the whole
     process group): the child ignores it and is killed by the parent, which may close
-    the pipe first; a send into a closed pipe then ends the child without a word."""
+    the pipe first; a send into a closed pipe then ends the child without a word. If
+    the parent (`owner`) disappears without stopping it, the child ends too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner is not None:
+        import threading
+
+        threading.Thread(target=_orphan_watch, args=(owner,), daemon=True, name="zcheck-orphan").start()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     try:
         for p in props:
@@ -94,7 +114,7 @@ class PdrJob:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["zcheck.checker.pdr"])
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(child, system, props, budget), daemon=True)
+            proc = ctx.Process(target=_child, args=(child, system, props, budget, os.getpid()), daemon=True)
             proc.start()
         except (OSError, RuntimeError, ValueError):  # no fork server here: PDR runs in-process
             return
