@@ -32,9 +32,9 @@ invariant never: x * x * x + y * y * y != 33 || x < 0
 """
 
 
-def zcheck(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def zcheck(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zcheck", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=timeout)
 
 
 def test_verify_seed_model_finds_jerome_sequence() -> None:
@@ -127,7 +127,7 @@ def test_same_seed_same_bytes() -> None:
 
 
 def test_models_pass_their_own_checks() -> None:
-    proc = zcheck("test", "models")
+    proc = zcheck("test", "models", timeout=1200)  # about 100 s on an idle 2-core machine; loose when busy
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1].endswith("0 failed")
 

@@ -42,13 +42,13 @@ def test_long_campaign() -> None:
 
 
 def test_harness_reports_internal_errors(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from zcheck import check_command, commands
+    from zcheck.cli import check, verify
 
-    def boom(args, defines):  # type: ignore[no-untyped-def]
+    def boom(args, defines, control):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr(commands, "run", boom)
-    monkeypatch.setattr(check_command, "check_command", boom)  # `check` does not go through commands
+    monkeypatch.setattr(verify, "run", boom)
+    monkeypatch.setattr(check, "run", boom)
     out = run_case("model m\n", str(tmp_path / "m.zdl"))
     assert out.codes == (4,) and out.problem and "exited 4" in out.problem
 

@@ -1,4 +1,4 @@
-"""No data lost: every file zcheck writes is written atomically (zcheck/output.py).
+"""No data lost: every file zcheck writes is written atomically (zcheck/cli/output.py).
 
 A full disk is simulated with RLIMIT_FSIZE (`ulimit -f`), which makes a write past the
 limit fail with EFBIG (Python ignores SIGXFSZ); an unwritable place with a directory
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from zcheck.output import OutputError, write_atomic
+from zcheck.cli.output import OutputError, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "zone_device_max_pfn.zdl"

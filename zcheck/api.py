@@ -22,8 +22,8 @@ from zcheck.counterexamples.decode import ReplayError, decode
 from zcheck.counterexamples.trace import Trace
 from zcheck.deadline import Deadline
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN
-from zcheck.system.ir import Property, System
-from zcheck.system.build import build  # noqa: F401 - re-exported: api.build is the pipeline's entry
+from zcheck.system.ir import Property as Property, System as System
+from zcheck.system.build import build as build  # re-exported: api.build is the pipeline's entry
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _result(p: Property, r: Result, cti: Cti | None, log: tuple[StageRun, ...] =
 
 class Board:
     """The verdicts decided so far, for a watchdog thread that ends a run whose solver
-    overruns the deadline (commands.py: Z3 checks its time limit only between steps, and
+    overruns the deadline (cli/verify.py: Z3 checks its time limit only between steps, and
     a nonlinear step can run 0.7 s past it). The engines' thread posts results as they
     are decided; a violation is decoded there, because a Z3 context must not be used by
     two threads. Whoever `take`s the board first reports: the run's end or the watchdog."""

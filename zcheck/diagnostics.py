@@ -54,6 +54,8 @@ CODES: dict[str, str] = {
     "ZC403": "bad command-line argument",
     "ZC404": "bad trace file (not ITF, or not a trace of this model)",
     "ZC405": "an output file cannot be written (the original is left as it was)",
+    "ZC407": "`fmt` would not keep the model's meaning (a bug in the printer): nothing written",
+    "ZC408": "`fmt` would move a statement whose property is named after its line: nothing written",
     # model structure (5xx)
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",

@@ -1,5 +1,5 @@
 """Graphs: lifecycles of `transitions` blocks and the transition/variable dependency graph
-(`zcheck graph`), plus the lifecycle warnings ZC901 (state unreachable in the graph) and
+(`zcheck graph` renders them), plus the lifecycle warnings ZC901 (state unreachable in the graph) and
 ZC902 (edge never taken in a set of traces).
 
 - `lifecycle_graph(info)`: a `networkx.MultiDiGraph` per `transitions` block. Nodes are
@@ -26,6 +26,8 @@ ZC902 (edge never taken in a set of traces).
   initial value of the variable (for maps the default) plus every literal the `init`
   block writes to it; an unconstrained (`any`) or non-literal initial value makes every
   state initial, so no warning is given (warnings never over-report).
+- `untaken_edge_warnings(system, depth, timeout)`: the same, exact, for every trace of
+  up to `depth` steps (by BMC, checker/edges.py); `zcheck verify --edges`.
 - `untaken_edges(system, traces)`: ZC902 for every listed edge that no step of the given
   decoded traces takes (a key of the variable changing from the edge's source to its
   target; maps compared with `pmap.diff`).
@@ -33,16 +35,13 @@ ZC902 (edge never taken in a set of traces).
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from typing import Iterable, assert_never
 
 import networkx as nx
 
 from zcheck.counterexamples.trace import Trace
-from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, render
-from zcheck.output import OutputError, write_atomic
+from zcheck.diagnostics import Diagnostic
 from zcheck.spec import typed as t
 from zcheck.spec.checked import TransitionsInfo
 from zcheck.spec.types import BoolT, EnumT
@@ -325,20 +324,18 @@ def to_dot(system: System, include_pc: bool = False) -> str:
     return "".join(parts)
 
 
-def graph_command(args: argparse.Namespace, defines: dict[str, str]) -> int:
-    """`zcheck graph SPEC [-D N=V] [-o FILE]`: DOT on stdout or FILE, ZC901 warnings on stderr."""
-    from zcheck import api
+def untaken_edge_warnings(system: System, depth: int, timeout: float | None) -> list[Diagnostic]:
+    """ZC902 for every lifecycle edge that no trace of up to `depth` steps takes (exact,
+    by BMC); edges left undecided when time runs out are not reported."""
+    from zcheck.checker.edges import edge_coverage
 
-    system = api.build(args.spec, defines)
-    text = to_dot(system)
-    output = getattr(args, "output", None)
-    if output:
-        try:
-            write_atomic(output, text)
-        except OutputError as exc:
-            raise DiagnosticError([Diagnostic("ZC405", str(exc), NO_SPAN)]) from None
-    else:
-        sys.stdout.write(text)
-    for d in lifecycle_warnings(system):
-        sys.stderr.write(render(d, system.sources) + "\n")
-    return 0
+    infos = {info.var: info for info in system.lifecycles}
+    out = []
+    for e in edge_coverage(system, depth, timeout):
+        if e.taken_at is None and e.decided:
+            info = infos[e.var]
+            writers = next(w for a, b, w in info.edges if (a, b) == (e.src, e.dst))
+            out.append(Diagnostic(
+                "ZC902", f"edge `{value_name(info, e.src)} -> {value_name(info, e.dst)}` of `{e.var}` "
+                f"({', '.join(writers)}) is never taken in traces of up to {depth} steps", info.span, "warning"))
+    return out

@@ -24,13 +24,11 @@ one `random.Random(seed)` drives every choice and the output contains no timings
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from zcheck import __version__, api
+from zcheck import __version__
 from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.render_text import render_trace
 from zcheck.counterexamples.trace import Trace, TraceStep
@@ -42,7 +40,6 @@ from zcheck.system.ir import Property, System, Transition
 from zcheck.system.pmap import PMap
 from zcheck.system.semantics import Initial, holds, initial, step
 
-EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN = 0, 1, 3
 
 INIT_TRIES = 200  # random initial choices tried per run before giving up
 PARAM_TRIES = 50  # random parameter assignments tried per transition and step
@@ -85,14 +82,6 @@ class Simulation:
 
     def note(self, key: str, text: str) -> None:
         self.notes.setdefault(key, text)
-
-    @property
-    def exit_code(self) -> int:
-        if self.violation is not None:
-            return EXIT_VIOLATED
-        if self.runs > 0 and len(self.no_initial) == self.runs:
-            return EXIT_UNKNOWN
-        return EXIT_OK
 
 
 # ---------------------------------------------------------------- random values
@@ -506,10 +495,3 @@ def _notes(res: Simulation) -> list[str]:
         notes.append(f"{len(res.no_initial)} runs found no initial state satisfying the `assume`s and `init` "
                      f"in {INIT_TRIES} random tries (first: run {res.no_initial[0]})")
     return notes
-
-
-def simulate_command(args: argparse.Namespace, defines: dict[str, str]) -> int:
-    system = api.build(args.spec, defines)
-    res = simulate(system, args.steps, args.runs, args.seed)
-    sys.stdout.write("\n".join(report(system, args.spec, res)) + "\n")
-    return res.exit_code

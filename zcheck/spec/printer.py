@@ -2,7 +2,8 @@
 
 Input: a parsed module and, optionally, the text it was parsed from. Output: text that
 parses back to an equal module (spans take no part in equality) and that formats to
-itself. Layout: one declaration or statement per line, blocks indented by two spaces,
+itself. Layout: one declaration or statement per line (a block the source wrote on one
+line stays on one line when it fits), blocks indented by two spaces,
 one space around binary operators, parentheses only where the grammar needs them, at
 most one blank line where the source had one or more.
 
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, assert_never
 
+from zcheck.diagnostics import Span
 from zcheck.spec import ast
 from zcheck.spec.ops import BINARY, OPS, UNARY, Assoc, OpInfo, Prec
 
@@ -421,7 +423,9 @@ class _Printer:
         of its last line; several go on their own lines before it, in order."""
         tail = []
         while self.pending and self.pending[0].line <= end_line:
-            tail.append(self.pending.pop(0).text)
+            c = self.pending.pop(0)
+            tail.append(c.text)
+            self.last_line = max(self.last_line, c.end_line)  # a block comment may end lines later
         if len(tail) == 1:
             return _TRAILING + tail[0]
         if tail:
@@ -437,7 +441,7 @@ class _Printer:
     def closer(self, depth: int, end_line: int, suffix: str = "") -> None:
         self.leading(end_line, depth + 1, first=False)
         self.out.append(INDENT * depth + "}" + suffix)
-        self.out[-1] += self.trailing(end_line, depth, len(self.out) - 1)
+        self.out[-1] += self.trailing(end_line, depth + 1, len(self.out) - 1)  # several: the block's last lines
         self.last_line = max(self.last_line, end_line)
 
     # -- declarations
@@ -533,6 +537,10 @@ class _Printer:
     # -- statements
     def block(self, head: str, body: tuple[ast.Stmt, ...], depth: int, span, first: bool = False,  # type: ignore[no-untyped-def]
               suffix: str = "") -> None:
+        one = _one_line(head, body, depth, span) if not suffix else None
+        if one is not None:
+            self.line(one, depth, span.line, span.end_line, first)
+            return
         self.opener(head, depth, span, first)
         self.stmts(body, depth + 1)
         self.closer(depth, span.end_line, suffix)
@@ -542,42 +550,10 @@ class _Printer:
             self.stmt(st, depth, i == 0)
 
     def stmt(self, st: ast.Stmt, depth: int, first: bool) -> None:
-        s = st.span
-        match st:
-            case ast.Assign(target=t, value=v):
-                text = _head(f"{_lvalue(t)} := ", v, depth)
-            case ast.HavocType(target=t, type=ty):
-                text = f"{_lvalue(t)} := any {type_expr(ty)}"
-            case ast.HavocRange(target=t, lo=lo, hi=hi):
-                text = f"{_lvalue(t)} := any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
-            case ast.If():
-                self.if_stmt(st, depth, first)
-                return
-            case ast.Let(name=n, value=v):
-                text = _head(f"let {n} = ", v, depth)
-            case ast.Require(cond=c, keyword=k):
-                text = _head(f"{k} ", c, depth)
-            case ast.Assert(name=n, cond=c):
-                text = _head(f"assert {n + ': ' if n else ''}", c, depth)
-            case ast.Goto(label=lab):
-                text = f"goto {lab}"
-            case ast.Done():
-                text = "done"
-            case ast.LockStmt(op=op, lock=lk, nested=nested):
-                text = f"{op} {lock_ref(lk)}" + (" nested" if nested else "")
-            case ast.BugOn(name=n, cond=c):
-                text = _head(f"bug_on {n + ': ' if n else ''}", c, depth)
-            case ast.Rcu(op=op):
-                text = op
-            case ast.LetAny(name=n, type=ty, lo=lo, hi=hi):
-                if ty is not None:
-                    text = f"let {n} = any {type_expr(ty)}"
-                else:
-                    assert lo is not None and hi is not None
-                    text = f"let {n} = any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
-            case _:
-                assert_never(st)
-        self.line(text, depth, s.line, s.end_line, first)
+        if isinstance(st, ast.If):
+            self.if_stmt(st, depth, first)
+            return
+        self.line(_stmt_text(st, depth), depth, st.span.line, st.span.end_line, first)
 
     def if_stmt(self, st: ast.If, depth: int, first: bool) -> None:
         self.opener(f"if {_cond(st.cond)}", depth, st.span, first)
@@ -605,3 +581,53 @@ class _Printer:
             if re.search(r"\belse\b", code):
                 return n
         return st.else_[0].span.line
+
+
+def _one_line(head: str, body: tuple[ast.Stmt, ...], depth: int, span: Span) -> str | None:
+    """A block the source wrote on one line stays on one line when it fits (as gofmt
+    keeps a one-line function): unnamed asserts and range checks are named after their
+    line, so moving a statement would rename its property (fmt.py)."""
+    if span.line != span.end_line or not body or any(isinstance(st, ast.If) for st in body):
+        return None
+    texts = [_stmt_text(st, depth + 1) for st in body]
+    text = f"{head} {{ {'; '.join(texts)} }}"
+    return None if "\n" in text or len(INDENT * depth + text) > WIDTH else text
+
+
+def _stmt_text(st: ast.Stmt, depth: int) -> str:
+    """The text of a statement other than `if` (continuation lines after newlines)."""
+    match st:
+        case ast.Assign(target=t, value=v):
+            text = _head(f"{_lvalue(t)} := ", v, depth)
+        case ast.HavocType(target=t, type=ty):
+            text = f"{_lvalue(t)} := any {type_expr(ty)}"
+        case ast.HavocRange(target=t, lo=lo, hi=hi):
+            text = f"{_lvalue(t)} := any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
+        case ast.If():
+            raise ValueError("an `if` is printed by _Printer.if_stmt")
+        case ast.Let(name=n, value=v):
+            text = _head(f"let {n} = ", v, depth)
+        case ast.Require(cond=c, keyword=k):
+            text = _head(f"{k} ", c, depth)
+        case ast.Assert(name=n, cond=c):
+            text = _head(f"assert {n + ': ' if n else ''}", c, depth)
+        case ast.Goto(label=lab):
+            text = f"goto {lab}"
+        case ast.Done():
+            text = "done"
+        case ast.LockStmt(op=op, lock=lk, nested=nested):
+            text = f"{op} {lock_ref(lk)}" + (" nested" if nested else "")
+        case ast.BugOn(name=n, cond=c):
+            text = _head(f"bug_on {n + ': ' if n else ''}", c, depth)
+        case ast.Rcu(op=op):
+            text = op
+        case ast.LetAny(name=n, type=ty, lo=lo, hi=hi):
+            if ty is not None:
+                text = f"let {n} = any {type_expr(ty)}"
+            else:
+                assert lo is not None and hi is not None
+                text = f"let {n} = any in {_expr(lo, Prec.ADD, False)} .. {_expr(hi, Prec.ADD, False)}"
+        case _:
+            assert_never(st)
+    return text
+

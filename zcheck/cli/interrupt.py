@@ -1,4 +1,4 @@
-"""Command layer: Ctrl-C that reaches a solver in the middle of a query.
+"""Ctrl-C that reaches a solver in the middle of a query.
 
 Python runs its SIGINT handler only between bytecodes, never inside a long Z3 call, and
 Z3's own Ctrl-C handler (its `ctrl_c` option) cancels the query without telling Python,

@@ -1,4 +1,5 @@
-"""Output: every file zcheck writes is written atomically.
+"""Output: every file zcheck writes is written atomically, and what reaches a terminal is
+safe to show.
 
 `write_atomic(path, text)` writes to a temporary file in the target's directory,
 flushes and fsyncs it, gives it the mode of the file it replaces (or the umask's
@@ -20,9 +21,12 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from types import MappingProxyType
-from typing import Any, TextIO
 import tempfile
+from typing import Any, Sequence, TextIO
+
+from zcheck.diagnostics import NO_SPAN, Diagnostic, DiagnosticError, Sources, render
 
 
 class OutputError(Exception):
@@ -89,3 +93,35 @@ class SafeStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def emit(text: str, output: str | None) -> None:
+    """A report to `output` (atomically) or to standard output. A report that cannot be
+    written goes to standard output after a ZC405 error: the verdicts are never lost,
+    and the exit code still says their class."""
+    if output:
+        try:
+            write_atomic(output, terminal_safe(text))
+            return
+        except OutputError as exc:
+            sys.stderr.write(render(Diagnostic("ZC405", f"{exc}; the report follows on standard output",
+                                               NO_SPAN)) + "\n")
+    sys.stdout.write(text)
+
+
+def emit_or_fail(text: str, output: str | None) -> None:
+    """`text` to `output` (atomically) or to standard output; a file that cannot be
+    written is a ZC405 error (exit 2)."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(output, text)
+    except OutputError as exc:
+        raise DiagnosticError([Diagnostic("ZC405", str(exc), NO_SPAN)]) from None
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], sources: Sources | None = None) -> None:
+    """Diagnostics (warnings, mostly) on standard error, each with its source line."""
+    for d in diags:
+        sys.stderr.write(render(d, sources) + "\n")

@@ -1,20 +1,15 @@
-"""Command line: argument parsing, and the only place that prints and sets exit codes.
+"""Command-line arguments: the parser of every subcommand and the checks of their values.
 
-Exit codes (docs/cli.md): 0 every property checked holds as asked; 1 a property is
-violated (or a `zcheck test` expectation failed); 2 the spec or the command line is
-wrong; 3 inconclusive (timeout, solver unknown, interrupted); 4 internal error
-(including a counterexample that does not replay).
+Errors in the arguments are ZC403 diagnostics with exit 2 (argparse's own exit 2 and
+usage line are replaced); `-D` items are checked by `defines` (ZC401 in main.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import threading
-import time
-from typing import Sequence
 
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+from zcheck.cli.exits import Exit
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,21 +18,22 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"error[ZC403]: {message}\n  --> <command line>:1:1\n")
         sys.stderr.write(f"  = note: see `{self.prog} --help`\n")
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
-def _defines(values: list[str]) -> dict[str, str]:
+def defines(values: list[str]) -> dict[str, str]:
+    """`-D NAME=VALUE` items as a dict; BadDefine names the first malformed one."""
     out: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise _BadDefine(item)
+            raise BadDefine(item)
         out[name.strip()] = value.strip()
     return out
 
 
-class _BadDefine(Exception):
-    pass
+class BadDefine(Exception):
+    """A `-D` item that is not NAME=VALUE."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fmt", help="rewrite model files in the canonical layout (comments kept)")
     f.add_argument("files", nargs="+", metavar="FILE", help="model files; `-` formats standard input to standard output")
     f.add_argument("--check", action="store_true", help="write nothing; exit 1 and name the files not formatted")
+    f.add_argument("--allow-renames", action="store_true",
+                   help="format even when a statement named after its line (`a.assert@12`) moves (ZC408)")
 
     m = sub.add_parser("models", help="list the bundled models with a one-line summary each")
     m.add_argument("--paths", action="store_true", help="also print each model's file")
@@ -138,97 +136,3 @@ def _positive_float(text: str) -> float:
     if not value <= MAX_TIMEOUT:  # inf, 1e300: no clock or timer takes them
         raise argparse.ArgumentTypeError(f"the timeout must be at most {MAX_TIMEOUT:,.0f} seconds (omit it for none)")
     return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    started = time.monotonic()  # --timeout counts from here, imports and parsing included
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    old_term = _terminate_like_ctrl_c()
-    from zcheck.output import SafeStream
-
-    out, err = sys.stdout, sys.stderr
-    sys.stderr = SafeStream(err)  # type: ignore[assignment]
-    try:
-        args = build_parser().parse_args(argv)
-        args.started = started
-        if args.command != "fmt":  # fmt's output is the model itself
-            sys.stdout = SafeStream(out)  # type: ignore[assignment]
-        return _main(args)
-    finally:
-        sys.stdout, sys.stderr = out, err
-        if old_term is not None:
-            import signal
-
-            signal.signal(signal.SIGTERM, old_term)
-
-
-def _terminate_like_ctrl_c():  # type: ignore[no-untyped-def]
-    """From the first moment of a command, SIGTERM ends it like Ctrl-C (the verdicts so
-    far, no traceback), with exit 143; interrupt.py also stops a running solver. Returns
-    the handler it replaced (None off the main thread, where none can be set)."""
-    import signal
-
-    from zcheck.interrupt import Terminated
-
-    def on_term(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, on_term)
-
-
-def _main(args: argparse.Namespace) -> int:
-    from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, render
-
-    try:
-        defines = _defines(getattr(args, "defines", []))
-    except _BadDefine as bad:
-        sys.stderr.write(render(Diagnostic("ZC401", f"-D expects NAME=VALUE, got `{bad}`", NO_SPAN)) + "\n")
-        return EXIT_USAGE
-    try:
-        if args.command == "check":  # the front end only: no solver to load
-            from zcheck.check_command import check_command
-
-            return check_command(args, defines)
-        from zcheck import commands
-
-        return commands.run(args, defines)
-    except DiagnosticError as exc:
-        sources = getattr(exc, "sources", None)
-        for d in exc.diagnostics:
-            sys.stderr.write(render(d, sources or _sources_for(d)) + "\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt as exc:
-        from zcheck.interrupt import Terminated
-
-        sys.stderr.write("terminated\n" if isinstance(exc, Terminated) else "interrupted\n")
-        return 128 + 15 if isinstance(exc, Terminated) else EXIT_UNKNOWN
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 4, not a traceback
-        import traceback
-
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
-        sys.stderr.write("this is a bug in zcheck; please report it with the model and command line\n")
-        if getattr(args, "verbose", False):
-            traceback.print_exc()
-        return EXIT_INTERNAL
-
-
-def _sources_for(d: object):  # type: ignore[no-untyped-def]
-    """Read the file a diagnostic points into, to quote its line: a regular file of at
-    most the model size limit (the diagnostic may be about `/dev/zero` or a FIFO)."""
-    import os
-    import stat
-
-    from zcheck.diagnostics import Sources
-    from zcheck.spec.frontend import MAX_FILE_BYTES, normalise_newlines
-
-    span = getattr(d, "span")
-    try:
-        info = os.stat(span.file)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        with open(span.file, encoding="utf-8") as fh:
-            return Sources({span.file: normalise_newlines(fh.read(MAX_FILE_BYTES))})
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
