@@ -120,3 +120,63 @@ def test_missing_file_and_unknown_property(tmp_path: Path, zhang_trace: Path) ->
     assert proc.returncode == 2 and "error[ZC100]" in proc.stderr
     proc = zcheck("replay", str(SEED), str(zhang_trace), "-p", "no_such_property")
     assert proc.returncode == 2 and "the model has no property `no_such_property`" in proc.stderr
+
+
+BIG = """model big
+var x: int = 0
+var m: map[0 .. 80] int = 0
+action put(k: 0 .. 80) { x := x + 1; m[k] := x }
+invariant small: x < 100000000
+"""
+
+
+def _big_trace(n: int) -> dict:  # type: ignore[type-arg]
+    """n states of `put`, each saved with its whole map (up to 40 segments)."""
+    states: list[dict] = [{"#meta": {"index": 0}, "x": 0, "m": {"default": 0, "segments": []}}]  # type: ignore[type-arg]
+    segs: dict[int, int] = {}
+    for i in range(1, n):
+        k = (2 * i) % 80
+        segs[k] = i
+        shown = [{"lo": key, "hi": key + 1, "value": v} for key, v in sorted(segs.items())]
+        states.append({"#meta": {"index": i, "transition": "put", "args": {"k": k}}, "x": i,
+                       "m": {"default": 0, "segments": shown}})
+    return {"#meta": {"property": "small"}, "vars": ["x", "m"], "states": states}
+
+
+def test_replay_does_not_search_the_file_for_a_valid_trace(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Locating a value in the file is a search from its start; it used to be done for
+    every value read (a 4 MB trace took 136 s, quadratic). Now only a bad value is
+    located, so replay is linear in the file: on 1,500 states (4 MB) no search runs."""
+    from zcheck.cli import main
+    from zcheck.counterexamples import replay
+
+    (tmp_path / "big.zdl").write_text(BIG)
+    trace = tmp_path / "big.json"
+    trace.write_text(json.dumps(_big_trace(1500), indent=1))
+    assert trace.stat().st_size > 4_000_000
+    searches = []
+    for name in ("state_span", "key_span"):
+        real = getattr(replay._Doc, name)
+        monkeypatch.setattr(replay._Doc, name, lambda self, *a, _real=real, _n=name: searches.append(_n) or _real(self, *a))
+    assert main(["replay", str(tmp_path / "big.zdl"), str(trace)]) == 0
+    assert "REFUTED: `small` holds in every state" in capsys.readouterr().out
+    assert searches == []
+    doc = _big_trace(30)
+    doc["states"][17]["x"] = "seventeen"  # a bad value is still located
+    trace.write_text(json.dumps(doc, indent=1))
+    assert main(["replay", str(tmp_path / "big.zdl"), str(trace)]) == 2
+    err = capsys.readouterr().err
+    assert "state 17: `x` is not a value of type int" in err and searches
+
+
+def test_a_trace_file_larger_than_the_limit_is_refused(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from zcheck.cli import main
+    from zcheck.counterexamples import replay
+
+    monkeypatch.setattr(replay, "MAX_TRACE_BYTES", 1000)
+    (tmp_path / "big.zdl").write_text(BIG)
+    trace = tmp_path / "big.json"
+    trace.write_text(json.dumps(_big_trace(20)))
+    assert main(["replay", str(tmp_path / "big.zdl"), str(trace)]) == 2
+    assert "larger than 1000 bytes, the limit for a trace file" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "big.zdl"), "/dev/zero"]) == 2  # ends: the read is bounded

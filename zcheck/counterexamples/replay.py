@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from zcheck.counterexamples.trace import TraceStep
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Span
@@ -140,12 +140,21 @@ def _offset(text: str, line: int) -> int:
     return pos
 
 
+MAX_TRACE_BYTES = 32 * 1024 * 1024  # replay reads 3-4 MB a second; the JSON objects take ~15x the file in memory
+
+
 def read_itf(path: str) -> tuple[_Doc, dict[str, Any]]:
+    """The ITF file as text and JSON. At most MAX_TRACE_BYTES are read, whatever the
+    file is (`/dev/zero` ends); replay then takes time linear in the file's size."""
+    where = Span(path, 1, 1, 1, 2)
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_TRACE_BYTES + 1)
     except OSError as exc:
-        raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path}`: {exc.strerror}", Span(path, 1, 1, 1, 2))]) from None
+        raise DiagnosticError([Diagnostic("ZC100", f"cannot read `{path}`: {exc.strerror}", where)]) from None
+    if len(data) > MAX_TRACE_BYTES:
+        raise DiagnosticError([Diagnostic("ZC100", f"`{path}` is larger than {MAX_TRACE_BYTES} bytes, the limit for "
+                                          "a trace file", where)])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -262,15 +271,18 @@ def _saved_chooser(saved: dict[str, Value], i: int) -> Chooser:
 
 
 def _value(doc: _Doc, raw: Any, typ: Type, i: int, where: str) -> Value:
-    bad = doc.fail(doc.key_span(i, where), f"state {i}: `{where}` is not a value of type {typ}: {json.dumps(raw)[:60]}")
+    def bad() -> DiagnosticError:  # located only when needed: finding the place is a search of the file
+        return doc.fail(doc.key_span(i, where), f"state {i}: `{where}` is not a value of type {typ}: "
+                        f"{json.dumps(raw)[:60]}")
+
     if isinstance(typ, MapT):
         if not isinstance(raw, dict) or "default" not in raw or not isinstance(raw.get("segments", []), list):
-            raise bad
+            raise bad()
         return _map(doc, raw, typ, i, where, bad)
     return _scalar(raw, typ, bad)
 
 
-def _scalar(raw: Any, typ: Type, bad: DiagnosticError) -> int | bool:
+def _scalar(raw: Any, typ: Type, bad: Callable[[], DiagnosticError]) -> int | bool:
     match typ:
         case BoolT():
             if isinstance(raw, bool):
@@ -284,22 +296,22 @@ def _scalar(raw: Any, typ: Type, bad: DiagnosticError) -> int | bool:
                     return int(raw["#bigint"])
             elif isinstance(raw, int) and not isinstance(raw, bool):
                 return raw
-    raise bad
+    raise bad()
 
 
-def _map(doc: _Doc, raw: dict[str, Any], typ: MapT, i: int, where: str, bad: DiagnosticError) -> PMap:
+def _map(doc: _Doc, raw: dict[str, Any], typ: MapT, i: int, where: str, bad: Callable[[], DiagnosticError]) -> PMap:
     default = _scalar(raw["default"], typ.value, bad)
     keys: list[int] = []
     vals: list[int | bool] = [default]
     for seg in raw.get("segments", []):
         if not isinstance(seg, dict) or "value" not in seg:
-            raise bad
+            raise bad()
         value = _scalar(seg["value"], typ.value, bad)
         lo = _scalar(seg["lo"], typ.key, bad) if "lo" in seg else None
         hi = _scalar(seg["hi"], typ.key, bad) if "hi" in seg else None
         if lo is None:
             if keys:
-                raise bad
+                raise bad()
             vals[0] = value
         else:
             keys.append(int(lo))
