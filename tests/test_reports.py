@@ -125,6 +125,15 @@ def test_markdown_report_of_the_seed_model(seed_run: api.Run) -> None:
     assert "device_not_allocatable" in md and md.count("## device_not_allocatable") == 0  # proved: no trace
 
 
+def test_markdown_header_keeps_the_path_in_a_code_span(seed_run: api.Run) -> None:
+    """The model's path comes from the command line: in the header it is code, never markup."""
+    path = "<img src=x onerror=alert(1)>*b*_i_[l](u).zdl"
+    md = render_markdown(seed_run.system, path, list(seed_run.results),
+                         f"zcheck 0.1.0: {path}, engine auto (bmc + pdr), depth 10 <b>")
+    line = md.splitlines()[2]
+    assert line == "zcheck 0.1.0: `<img src=x onerror=alert(1)>*b*_i_[l](u).zdl`, engine auto (bmc + pdr), depth 10 \\<b\\>"
+
+
 def test_markdown_cli_is_deterministic(tmp_path: Path) -> None:
     outs = []
     for i in range(2):

@@ -104,8 +104,24 @@ def _fenced(text: str, lang: str = "") -> list[str]:
     return [fence + lang, text, fence]
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|#!~])")
+
+
+def _plain(text: str) -> str:
+    """`text` with every character Markdown could read as markup backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _header(line: str, spec: str) -> str:
+    """The run's line, with the model's path (any text: it comes from the command line)
+    in a code span and the rest escaped."""
+    before, found, after = line.partition(spec) if spec else (line, "", "")
+    return _plain(before) + (_code(spec) if found else "") + _plain(after)
+
+
 def render_markdown(system: System, spec: str, results: Sequence[object], header_line: str) -> str:
-    out = [f"# zcheck report: model `{system.model}`", "", header_line, "", "| verdict | property | depth |",
+    out = [f"# zcheck report: model `{system.model}`", "", _header(header_line, spec), "",
+           "| verdict | property | depth |",
            "| --- | --- | --- |"]
     for r in results:
         depth = "" if getattr(r, "depth") is None else str(getattr(r, "depth"))
