@@ -1,0 +1,47 @@
+"""The installed package needs only what pyproject.toml declares: every module zcheck/
+imports is the standard library, zcheck itself, or a runtime dependency. (An import of
+`typing_extensions`, present on a developer's machine through other packages, made the
+README's first command fail with an internal error on a fresh machine.)"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_NAMES = {"z3-solver": "z3", "lark": "lark", "networkx": "networkx"}  # distribution → module
+
+
+def _declared() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {d.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip() for d in project["dependencies"]}
+    assert names <= set(IMPORT_NAMES), f"add the module name of {names - set(IMPORT_NAMES)} to IMPORT_NAMES"
+    return {IMPORT_NAMES[n] for n in names}
+
+
+def _imported(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_zcheck_imports_only_the_standard_library_and_its_dependencies() -> None:
+    allowed = set(sys.stdlib_module_names) | {"zcheck", "__future__"} | _declared()
+    found = {}
+    for path in sorted((ROOT / "zcheck").rglob("*.py")):
+        extra = _imported(path) - allowed
+        if extra:
+            found[path.relative_to(ROOT).as_posix()] = sorted(extra)
+    assert found == {}
+
+
+def test_the_walk_sees_a_third_party_import(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("import os\nfrom typing_extensions import assert_never\nfrom . import x\n")
+    assert _imported(f) == {"os", "typing_extensions"}
