@@ -15,7 +15,7 @@ with a fresh witness constant per query, so bad(P, k) is quantifier-free at the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import assert_never
+from typing import TypeAlias, assert_never
 
 import z3
 
@@ -29,7 +29,7 @@ from zcheck.system.ir import Property, System, Transition
 from zcheck.system.lower import domain_of
 from zcheck.system.semantics import const_choice, init_choice
 
-Term = z3.ExprRef
+Term: TypeAlias = z3.ExprRef
 
 
 def sort_of(typ: Type) -> z3.SortRef:

@@ -31,8 +31,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, Mapping, Protocol
-from typing_extensions import assert_never
+from typing import Callable, Mapping, Protocol, assert_never
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
