@@ -29,7 +29,8 @@ from zcheck.spec import typed as t
 from zcheck.spec.types import INT, BoolT, BvT, MapT, RangeT, Type
 from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value, evaluate
 from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
-from zcheck.system.threads import ENV, LOCKDEP, Threads, holds as holds_class
+from zcheck.spec.threads import ENV
+from zcheck.system.threads import LOCKDEP, Threads, holds as holds_class
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
 from zcheck.system.semantics import holds, initial, step
@@ -44,8 +45,8 @@ def scalar(model: z3.ModelRef, term: z3.ExprRef, typ: Type) -> int | bool:
     if isinstance(typ, BoolT):
         return bool(z3.is_true(v))
     if isinstance(typ, BvT):
-        return v.as_long()  # type: ignore[attr-defined,no-any-return]
-    return v.as_long()  # type: ignore[attr-defined,no-any-return]
+        return v.as_long()  # type: ignore[no-any-return]
+    return v.as_long()  # type: ignore[no-any-return]
 
 
 def _picker(model: z3.ModelRef, terms: Mapping[str, z3.ExprRef]):  # type: ignore[no-untyped-def]
@@ -139,7 +140,7 @@ def _first_value(s: t.SHavoc, env: Env) -> Value:
     return _first_scalar(typ, lo)
 
 
-def _first_scalar(typ: Type, lo: int | None) -> Value:
+def _first_scalar(typ: Type, lo: int | None) -> int | bool:
     match typ:
         case BoolT():
             return False
@@ -168,6 +169,7 @@ def _finish(
     texts = sysm.sources.texts
     final = steps[-1].state if steps else init_state
     verdict = "reached" if prop.kind == "cover" else "violated"
+    why: Explanation | None
     if where == "state":
         assert prop.expr is not None
         try:
@@ -305,6 +307,7 @@ def lifecycle_explanation(sysm: System, var: str, site: AssertOutcome, witnesses
         where = f"{var}[{key_text(int(key), vtype.key)}]"
         vt = vtype.value
     else:
+        assert not isinstance(old, PMap) and not isinstance(new, PMap)
         a, b, where, vt = old, new, var, vtype
     name = next((tr.writer for tr in sysm.transitions if tr.name == writer), writer)
     allowed = [f"{scalar_text(src, vt)} -> {scalar_text(dst, vt)}" for src, dst, ws in block.edges if name in ws]

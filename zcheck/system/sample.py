@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, cast
 
 from zcheck.spec import typed as t
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
@@ -78,7 +78,7 @@ def _between(lo: int, hi: int, ints: tuple[int, ...]) -> list[Value]:
     if hi - lo <= SMALL_RANGE:
         return list(range(lo, hi))
     pool = {lo, lo + 1, hi - 1, (lo + hi) // 2} | {v for v in ints if lo <= v < hi}
-    return sorted(pool)
+    return cast("list[Value]", sorted(pool))  # a new list of ints (`list` is invariant)
 
 
 def each_choice(run: Callable[[Callable[[t.SHavoc, Env], Value]], object], values: Callable[[t.SHavoc, Env], list[Value]],
