@@ -68,6 +68,7 @@ def decode(v: Violated) -> Trace:
     if isinstance(v.execution, ExplicitExecution):
         return _decode_explicit(v, v.execution)
     ex = v.execution
+    assert ex is not None, "decode needs the execution (it is dropped only after decoding)"
     enc, model, sysm = ex.encoding, ex.model, ex.encoding.sys
     start = initial(sysm, _picker(model, enc.init_picks))
     if not start.ok:
