@@ -144,7 +144,7 @@ def same(a: Value, b: Value) -> bool:
     """Syntactically the same value (no formula needed to merge them)."""
     if isinstance(a, MapTerm) or isinstance(b, MapTerm):
         return a is b
-    return a.eq(b)
+    return bool(a.eq(b))  # z3's AstRef.eq, a Python bool
 
 
 def ite(cond: Term, a: Value, b: Value) -> Value:
