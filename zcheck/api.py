@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from zcheck.checker.bmc import Options
 from zcheck.checker.kind import Cti
@@ -84,7 +85,7 @@ def select(system: System, names: list[str] | None, skip: frozenset[str] = froze
 
 
 def verify_system(system: System, props: list[Property], depth: int = 10, timeout: float | None = None,
-                  seed: int = 0, progress=None, engine: str = "auto", max_k: int | None = None,  # type: ignore[no-untyped-def]
+                  seed: int = 0, progress: Callable[[str], None] | None = None, engine: str = "auto", max_k: int | None = None,
                   board: Board | None = None) -> Run:
     """Check `props` with the chosen engine (checker/portfolio.py says which engines run
     and with what deterministic budgets); every engine also runs BMC to `depth`, so

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypeGuard
 
 from zcheck import __version__
 from zcheck.counterexamples.explain import explain
@@ -87,7 +87,7 @@ class Simulation:
 # ---------------------------------------------------------------- random values
 
 
-def _is_int(v: object) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

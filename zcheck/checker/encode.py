@@ -15,7 +15,7 @@ with a fresh witness constant per query, so bad(P, k) is quantifier-free at the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import assert_never
+from typing import TypeAlias, assert_never
 
 import z3
 
@@ -29,7 +29,7 @@ from zcheck.system.ir import Property, System, Transition
 from zcheck.system.lower import domain_of
 from zcheck.system.semantics import const_choice, init_choice
 
-Term = z3.ExprRef
+Term: TypeAlias = z3.ExprRef
 
 
 def sort_of(typ: Type) -> z3.SortRef:
@@ -126,7 +126,7 @@ def expr(e: t.TExpr, ctx: Ctx) -> Term:
             lit = int(b.value) if isinstance(b, t.Lit) else None
             return Z3OPS[op](expr(a, ctx), expr(b, ctx), width_of(a.type), lit)
         case t.Ite(cond=c, then=a, else_=b):
-            return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))  # type: ignore[return-value]
+            return ite(expr(c, ctx), expr(a, ctx), expr(b, ctx))
         case t.Quant():
             return quant(e, ctx)
         case _:
@@ -258,7 +258,7 @@ class Encoding:
 
     def _fresh(self, name: str, typ: Type, suffix: str) -> Term:
         x = z3.Const(f"{name}@{suffix}", sort_of(typ))
-        return MapArray(x, isinstance(typ.key, BvT)) if isinstance(typ, MapT) else x  # type: ignore[return-value]
+        return MapArray(x, isinstance(typ.key, BvT)) if isinstance(typ, MapT) else x
 
     def bps(self, k: int) -> dict[str, list[Term]] | None:
         """Breakpoints of every map in state k (None when unknown)."""
@@ -312,7 +312,7 @@ class Encoding:
                 d = domain_of(elem, v.type.value)
                 assert d is not None
                 ctx = self.ctx(0)
-                ctx.locals["__elem"] = self.state(0)[v.name].read(key)  # type: ignore[attr-defined]
+                ctx.locals["__elem"] = self.state(0)[v.name].read(key)
                 cs.append(z3.ForAll([key], expr(d, ctx)))
         return z3.And(cs) if cs else z3.BoolVal(True)
 
@@ -344,7 +344,7 @@ class Encoding:
                 values[v.name] = x
             else:
                 value = expr(v.init, Ctx(dict(values), {}, rigid=self.rigid))
-                values[v.name] = MapConst(value, isinstance(v.type.key, BvT)) if isinstance(v.type, MapT) else value  # type: ignore[assignment]
+                values[v.name] = MapConst(value, isinstance(v.type.key, BvT)) if isinstance(v.type, MapT) else value
         empty: dict[str, list[Term]] = {v.name: [] for v in self.sys.vars if isinstance(v.type, MapT)}
         sym = _Sym(self, "init", None, Ctx(values, dict(values), rigid=self.rigid, bps=empty, old_bps=empty))
         sym.block(self.sys.init, z3.BoolVal(True))
@@ -393,7 +393,7 @@ class Encoding:
             defs.extend(sym.defs)
             for name, value in sym.ctx.cur.items():
                 if not same(value, pre[name]):
-                    nexts[name] = ite(act == i, value, nexts[name])  # type: ignore[assignment]
+                    nexts[name] = ite(act == i, value, nexts[name])
             for site in sym.sites:
                 sites.setdefault(site.prop, []).append((i, site))
             quants.extend((i, path, guards, ctx) for path, guards, ctx in sym.quants)
@@ -563,11 +563,11 @@ class _Sym:
             case t.SStore(var=v, index=i, value=x):
                 i_t = self.named(expr(i, c)) if _indirect(i) else expr(i, c)
                 x_t = self.named(expr(x, c)) if _indirect(x) else expr(x, c)
-                c.cur[v] = MapStore(c.cur[v], i_t, x_t)  # type: ignore[arg-type,assignment]
+                c.cur[v] = MapStore(c.cur[v], i_t, x_t)
                 self.breaks(v, [i_t, i_t + 1])
             case t.SFill(var=v, lo=lo, hi=hi, value=x):
                 lo_t, hi_t, val = expr(lo, c), expr(hi, c), expr(x, c)
-                c.cur[v] = MapFill(c.cur[v], lo_t, hi_t, val)  # type: ignore[arg-type,assignment]
+                c.cur[v] = MapFill(c.cur[v], lo_t, hi_t, val)
                 self.breaks(v, [lo_t, hi_t])
             case t.SHavoc():
                 self.havoc(s, path)
@@ -622,7 +622,7 @@ class _Sym:
             c.cur[s.var] = x
         else:
             i_t = expr(s.index, c)
-            c.cur[s.var] = MapStore(c.cur[s.var], i_t, x)  # type: ignore[arg-type,assignment]
+            c.cur[s.var] = MapStore(c.cur[s.var], i_t, x)
             self.breaks(s.var, [i_t, i_t + 1])
 
     def breaks(self, var: str, points: list[Term]) -> None:
@@ -641,7 +641,7 @@ class _Sym:
         merged = base.copy()
         for name in base.cur:
             x, y = then_ctx.cur[name], else_ctx.cur[name]
-            merged.cur[name] = ite(cond, x, y)  # type: ignore[assignment]
+            merged.cur[name] = ite(cond, x, y)
         merged.locals = {**then_ctx.locals, **else_ctx.locals}
         if then_ctx.bps is not None and else_ctx.bps is not None:
             merged.bps = {n: _union(then_ctx.bps[n], else_ctx.bps[n]) for n in then_ctx.bps}

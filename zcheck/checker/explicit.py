@@ -95,7 +95,7 @@ def finite_domain(system: System, prop: Property) -> Bound | None:
     if not all(_enumerable(h) for h in _havocs(sliced.init)):
         return None
     used = _rigid_used(sliced)
-    domains = []
+    domains: list[tuple[str, tuple[Value, ...]]] = []
     for name, typ in sliced.rigid:
         if name in used:
             vals = domain_values(typ)

@@ -38,9 +38,10 @@ from zcheck.checker.explicit_layout import (
 )
 from zcheck.spec import ops
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BOOL, BvT, IntT, RangeT, Type
 from zcheck.system.evaluate import Env, evaluate
-from zcheck.system.ir import Property, Transition
+from zcheck.system.ir import Property, System, Transition
 from zcheck.system.pmap import PMap
 
 UNROLL = 8  # quantifiers over at most this many values are unrolled
@@ -64,10 +65,10 @@ def _dst(m: tuple[Any, ...], i: Any, v: Any, lo: int, slot: int) -> tuple[Any, .
 
 
 def _dfill(m: tuple[Any, ...], a: Any, b: Any, v: Any, lo: int) -> tuple[Any, ...]:
-    a, b = max(int(a) - lo, 0), min(int(b) - lo, len(m))
-    if a >= b:
+    i, j = max(int(a) - lo, 0), min(int(b) - lo, len(m))
+    if i >= j:
         return m
-    return m[:a] + (v,) * (b - a) + m[b:]
+    return m[:i] + (v,) * (j - i) + m[j:]
 
 
 def _sget(m: tuple[tuple[int, ...], tuple[Any, ...]], i: Any) -> Any:
@@ -226,7 +227,7 @@ class _Gen:
             return f"(-{x})"
         return f"_unop({op!r}, {x}, {self.const(typ)})"
 
-    def binop(self, op: str, a: t.TExpr, b: t.TExpr, sc: _Scope) -> str:
+    def binop(self, op: Op, a: t.TExpr, b: t.TExpr, sc: _Scope) -> str:
         if op in ("and", "or"):  # one flat chain: the deadlock predicates nest hundreds deep
             return "(" + f" {op} ".join(self.expr(x, sc) for x in _chain(op, t.Binop(op, a, b, BOOL))) + ")"
         x, y = self.expr(a, sc), self.expr(b, sc)
@@ -462,8 +463,9 @@ class _Gen:
         self.path(after, rest, ind, sc)
 
     def pick_values(self, s: t.SHavoc, sc: _Scope) -> str:
-        if s.lo is not None and s.hi is not None and _numeric(s.domain):
-            dlo, dhi = _numeric(s.domain)[1:]  # type: ignore[misc]
+        num = _numeric(s.domain)
+        if s.lo is not None and s.hi is not None and num:
+            dlo, dhi = num[1:]
             return f"_span({self.expr(s.lo, sc)}, {self.expr(s.hi, sc)}, {dlo}, {dhi})"
         values = domain_values(s.domain)
         if values is None:

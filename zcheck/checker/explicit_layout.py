@@ -105,7 +105,7 @@ def dense_to_pmap(values: tuple[Any, ...], lo: int) -> PMap:
     return m
 
 
-def domain_values(typ: Type) -> tuple[Any, ...] | None:
+def domain_values(typ: Type) -> tuple[int | bool, ...] | None:
     """Every value of a scalar type, when at most ENUMERATE_LIMIT (the evaluator's bound
     for enumerating a quantifier); None otherwise."""
     match typ:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from zcheck.spec import typed as t
+from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT, EnumT, MapT, RangeT
 from zcheck.system.evaluate import Env, EvalError, Value, evaluate
 from zcheck.system.pmap import PMap
@@ -203,7 +204,7 @@ def expr(e: t.TExpr, known: Known) -> t.TExpr:
                 values, body = tuple(range(int(lo.value), int(hi.value))), b[2]
         if values is not None:  # a conjunction (disjunction) of the body's instances
             parts = [expr(_bind(body, e.var, t.Lit(v, e.var_type, e.span)), known) for v in values]
-            return _fold("and" if e.kind == "forall" else "or", parts, e)
+            return _fold(Op.AND if e.kind == "forall" else Op.OR, parts, e)
     e = t.with_children(e, tuple(expr(c, known) for c in t.children(e)))
     # the children are folded already: a closed one is a literal (walking the whole
     # subtree at each level instead was quadratic on the large `deadlock` predicates)
@@ -220,7 +221,7 @@ def expr(e: t.TExpr, known: Known) -> t.TExpr:
 UNROLL = 8  # quantifiers over at most this many values are expanded
 
 
-def _few_values(typ: object) -> tuple[Value, ...] | None:
+def _few_values(typ: object) -> tuple[int | bool, ...] | None:
     match typ:
         case BoolT():
             return (False, True)
@@ -255,7 +256,7 @@ def _bind(e: t.TExpr, var: str, value: t.Lit) -> t.TExpr:
     return t.with_children(e, tuple(_bind(c, var, value) for c in t.children(e)))
 
 
-def _fold(op: str, parts: list[t.TExpr], q: t.Quant) -> t.TExpr:
+def _fold(op: Op, parts: list[t.TExpr], q: t.Quant) -> t.TExpr:
     unit, zero = (True, False) if op == "and" else (False, True)
     kept: list[t.TExpr] = []
     for p in parts:

@@ -113,7 +113,7 @@ def normal(e: t.TExpr) -> t.TExpr:
     so that two formulas that differ only in the order of those operands are equal."""
     if isinstance(e, t.Binop) and e.op in ("and", "or"):
         parts: list[t.TExpr] = []
-        stack = [e]
+        stack: list[t.TExpr] = [e]
         while stack:
             x = stack.pop()
             if isinstance(x, t.Binop) and x.op == e.op:
@@ -199,10 +199,11 @@ def _applier(layout: Layout, r: _Renaming) -> Callable[[Key], Key]:
     return _build(f"def ap(s):\n    return ({''.join(i + ', ' for i in items)})\n", "ap", {"_om": r.owner_map})
 
 
-def _build(source: str, name: str, scope: dict[str, Any]) -> Any:
+def _build(source: str, name: str, scope: dict[str, Any]) -> Callable[[Key], Key]:
     code = compile(source, "<zcheck-explicit-symmetry>", "exec")
     exec(code, scope)  # generated from the layout above, never from text
-    return scope[name]
+    fn: Callable[[Key], Key] = scope[name]  # every generated function maps a key to a key
+    return fn
 
 
 @dataclass(frozen=True)
@@ -278,4 +279,4 @@ def _canon(layout: Layout, groups: list[Group], per_group: list[dict[Perm, Calla
         lines.append(f"        _k = ({''.join(k + ', ' for k in ks)})")
         lines.append(f"        s = _ap{gi}[tuple(sorted(range({n}), key=_k.__getitem__))](s)")
     lines.append("    return s")
-    return _build("\n".join(lines) + "\n", "canon", scope)  # type: ignore[no-any-return]
+    return _build("\n".join(lines) + "\n", "canon", scope)

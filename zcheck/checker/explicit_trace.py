@@ -67,7 +67,7 @@ def pick_values(s: t.SHavoc, env: Env) -> tuple[Value, ...]:
     return _values(dom, s)
 
 
-def _values(dom: Type, s: t.SHavoc) -> tuple[Value, ...]:
+def _values(dom: Type, s: t.SHavoc) -> tuple[int | bool, ...]:
     vals = domain_values(dom)
     if vals is None:
         raise Unsupported(f"`{s.var}` takes any value of {dom}: too many to enumerate")

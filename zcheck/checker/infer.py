@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import z3
 
@@ -234,7 +235,7 @@ class _Houdini:
                 return live
             g = self.guard(f"round!{viol.tag}")
             s.add(z3.Implies(g, z3.Or(goals)))
-            if self.check(s, g, *[act[i] for i in live if act]) == z3.unsat:  # type: ignore[index]
+            if self.check(s, g, *[act[i] for i in live if act]) == z3.unsat:
                 return live
             hit = viol.violated(s.model()) & set(live)
             if not hit:  # cannot happen for a model of the goal; never loop on it
@@ -365,7 +366,7 @@ def recheck(system: System, cands: list[Candidate], rlimit: int) -> bool:
         states += [state] if state is not None else []
     step = z3.And(e.enc.trans(0), e.domains(1))
     s1.add(z3.Or(sites + ([z3.And(step, z3.Or(states))] if states else [])))
-    return s1.check() == z3.unsat
+    return bool(s1.check() == z3.unsat)
 
 
 # ---------------------------------------------------------------- the entry point
@@ -383,23 +384,23 @@ def infer(system: System, prop: Property, lemmas: list[Property], budget: Budget
     cands = _capped(list(mined.candidates), budget.max_candidates)
     root = next(i for i, c in enumerate(cands) if c.prop is not None and c.prop.name == prop.name)
     h = _Houdini(system, cands, budget)
-    base = dict(prop=prop.name, generated=mined.generated, sampled=len(mined.candidates), samples=len(samples.samples),
-                rlimit=budget.rlimit)
+    base = partial(Inferred, prop=prop.name, generated=mined.generated, sampled=len(mined.candidates),
+                   samples=len(samples.samples), rlimit=budget.rlimit)
     try:
         live = _staged(h, cands, root)
         kept = tuple(cands[i] for i in live)
         if root not in live:
-            return Inferred(**base, proved=False, used=(), kept=kept, queries=h.queries, effort=h.effort, rechecked=False,
-                            reason="the property is not inductive relative to the candidates")
+            return base(proved=False, used=(), kept=kept, queries=h.queries, effort=h.effort, rechecked=False,
+                        reason="the property is not inductive relative to the candidates")
         used = h.core(live, root)
     except OutOfBudget as exc:
-        return Inferred(**base, proved=False, used=(), kept=(), queries=h.queries, effort=h.effort, rechecked=False,
-                        reason=f"out of budget ({exc})")
+        return base(proved=False, used=(), kept=(), queries=h.queries, effort=h.effort, rechecked=False,
+                    reason=f"out of budget ({exc})")
     group = [cands[i] for i in used]
     ok = recheck(system, group, budget.rlimit)
     lemmas_used = tuple(c for c in group if c.prop is None or c.prop.name != prop.name)
-    return Inferred(**base, proved=ok, used=lemmas_used, kept=kept, queries=h.queries + 2, effort=h.effort, rechecked=ok,
-                    reason="" if ok else "the re-check by a fresh solver failed")
+    return base(proved=ok, used=lemmas_used, kept=kept, queries=h.queries + 2, effort=h.effort, rechecked=ok,
+                reason="" if ok else "the re-check by a fresh solver failed")
 
 
 def sample(system: System, budget: Budget = Budget()) -> Samples:

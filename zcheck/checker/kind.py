@@ -60,7 +60,8 @@ def _state_bad(enc: Encoding, props: list[Property], k: int) -> tuple[list[z3.Ex
 
 
 def _site_bad(enc: Encoding, props: list[Property], k: int) -> tuple[list[z3.ExprRef], list[Witness]]:
-    parts, wits = [], []
+    parts: list[z3.ExprRef] = []
+    wits: list[Witness] = []
     for p in props:
         s = enc.site_bad(p, k)
         if s is not None:
@@ -109,7 +110,7 @@ def _distinct(enc: Encoding, i: int, j: int) -> z3.ExprRef:
     parts = []
     for v in enc.sys.vars:
         key = z3.Const(f"diff!{v.name}@{i},{j}", sort_of(v.type.key)) if isinstance(v.type, MapT) else None
-        parts.append(differ(a[v.name], b[v.name], key))  # type: ignore[arg-type]
+        parts.append(differ(a[v.name], b[v.name], key))
     return z3.Or(parts) if parts else z3.BoolVal(False)
 
 
@@ -213,4 +214,4 @@ def recheck(system: System, group: list[Property], k: int, assumed: tuple[Proper
                 return False
     s, _, _ = step_query(system, group, k, assumed)
     s.set("rlimit", RECHECK_RLIMIT)
-    return s.check() == z3.unsat
+    return bool(s.check() == z3.unsat)

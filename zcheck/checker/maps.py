@@ -12,9 +12,11 @@ BMC of a 5-action section model took 11 s at depth 7 and 50 s at depth 8, growin
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import z3
 
-Term = z3.ExprRef
+Term: TypeAlias = z3.ExprRef
 
 
 def _ite(c: Term, a: Term, b: Term) -> Term:
@@ -142,7 +144,7 @@ def same(a: Value, b: Value) -> bool:
     """Syntactically the same value (no formula needed to merge them)."""
     if isinstance(a, MapTerm) or isinstance(b, MapTerm):
         return a is b
-    return a.eq(b)
+    return bool(a.eq(b))  # z3's AstRef.eq, a Python bool
 
 
 def ite(cond: Term, a: Value, b: Value) -> Value:

@@ -51,7 +51,7 @@ def minimise(solver: z3.Solver, enc: Encoding, bad: z3.ExprRef, steps: int,
 
 
 def _bisect(solver: z3.Solver, cost: z3.ExprRef, model: z3.ModelRef) -> z3.ModelRef:
-    lo, hi = 0, model.eval(cost, model_completion=True).as_long()  # type: ignore[attr-defined]
+    lo, hi = 0, model.eval(cost, model_completion=True).as_long()
     for _ in range(MAX_PROBES):
         if lo >= hi:
             break
@@ -59,7 +59,7 @@ def _bisect(solver: z3.Solver, cost: z3.ExprRef, model: z3.ModelRef) -> z3.Model
         answer = solver.check(cost <= mid)
         if answer == z3.sat:
             model = solver.model()
-            hi = model.eval(cost, model_completion=True).as_long()  # type: ignore[attr-defined]
+            hi = model.eval(cost, model_completion=True).as_long()
         elif answer == z3.unsat:
             lo = mid + 1
         else:

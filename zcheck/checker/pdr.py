@@ -139,7 +139,11 @@ def _args(enc: Encoding, k: int) -> list[z3.ExprRef]:
     out: list[z3.ExprRef] = [enc.rigid[name] for name, _ in enc.sys.rigid]
     for v in enc.sys.vars:
         x = state[v.name]
-        out.append(x.array(sort_of(v.type.key)) if isinstance(x, MapTerm) else x)  # type: ignore[attr-defined]
+        if isinstance(x, MapTerm):
+            assert isinstance(v.type, MapT)  # a map term is a map variable's
+            out.append(x.array(sort_of(v.type.key)))
+        else:
+            out.append(x)
     return out
 
 
@@ -346,7 +350,7 @@ def _interpretation(model: z3.ModelRef, inv: z3.FuncDeclRef):  # type: ignore[no
 
 def _apply(body: z3.ExprRef, args: list[z3.ExprRef]) -> z3.BoolRef:
     """Substitute the actual arguments for the free variables Var(i) of `body` (Var(i) is argument i)."""
-    return z3.substitute_vars(body, *args) if args else body  # type: ignore[return-value]
+    return z3.substitute_vars(body, *args) if args else body
 
 
 def recheck(system: System, prop: Property, body: z3.ExprRef, timeout_ms: int | None = None,

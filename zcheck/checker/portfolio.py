@@ -31,8 +31,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, Mapping, Protocol
-from typing import assert_never
+from typing import Callable, Mapping, Protocol, assert_never
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
@@ -46,6 +45,7 @@ from zcheck.checker.pdr_job import PdrJob, PdrOutcome
 from zcheck.checker.results import BUDGET_SPENT, Holds, Proved, Result, Unknown, Violated
 from zcheck.deadline import NO_DEADLINE, Deadline
 from zcheck.spec import typed as t
+from zcheck.system.evaluate import Value
 from zcheck.system.ir import Property, System
 
 
@@ -184,7 +184,7 @@ class Portfolio:
         self.enc = Encoding(system)
         self._job: PdrJob | None = None  # the PDR child, stopped when the run ends
         self.inferred: dict[str, str] = {}  # property -> its inferred lemmas, as ZDL to paste
-        self._reached: tuple[tuple[dict, dict], ...] | None = None  # exhaustion's first states, for inference
+        self._reached: tuple[tuple[dict[str, Value], dict[str, Value]], ...] | None = None  # exhaustion's first states, for inference
 
     def run(self, props: list[Property]) -> Outcome:
         try:
@@ -253,8 +253,10 @@ class Portfolio:
         for p in props:
             r = found[p.name]
             self.raw[p.name] = r
-            stopped = isinstance(r, Holds) and r.depth < depth
-            self._note(p, StageRun(Stage.BMC, End.STOPPED, f"at depth {r.depth}") if stopped else _bmc_run(r))
+            if isinstance(r, Holds) and r.depth < depth:
+                self._note(p, StageRun(Stage.BMC, End.STOPPED, f"at depth {r.depth}"))
+            else:
+                self._note(p, _bmc_run(r))
         self.listener.sync(props, self.raw)
         _reraise_interrupt(found)
 

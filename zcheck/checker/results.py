@@ -63,7 +63,7 @@ class ExplicitExecution:
 class Violated:
     prop: Property
     depth: int
-    execution: EncodedExecution | ExplicitExecution
+    execution: EncodedExecution | ExplicitExecution | None  # None: dropped after decoding (api.py)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ FULL_EXPANSION = 16
 
 @dataclass
 class Fragment:
-    reads: list[tuple[t.TExpr, t.TExpr | None]] = field(default_factory=list)  # (map, offset c)
+    reads: list[tuple[t.Var | t.Old, t.TExpr | None]] = field(default_factory=list)  # (map, offset c)
     cmps: list[tuple[t.TExpr, t.TExpr | None, tuple[int, ...]]] = field(default_factory=list)  # (t, c, starts)
 
 

@@ -24,7 +24,7 @@ def no_initial_state(system: System) -> bool:
     s = z3.Solver()
     s.set("rlimit", RLIMIT)
     s.add(Encoding(system).init())
-    return s.check() == z3.unsat
+    return bool(s.check() == z3.unsat)
 
 
 def vacuity_warning(system: System) -> Diagnostic | None:

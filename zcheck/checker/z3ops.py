@@ -12,13 +12,13 @@ yields 0.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeAlias
 
 import z3
 
 from zcheck.spec.ops import Op
 
-Term = z3.ExprRef
+Term: TypeAlias = z3.ExprRef
 Width = int | None
 Literal = int | None  # the right operand's value when it is a literal
 

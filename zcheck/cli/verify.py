@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from typing import Callable
 
 import z3
 
@@ -91,10 +92,14 @@ def _partial(board: api.Board, system: api.System, props: list[api.Property], ar
     return api.Run(system, board.partial(props, why), args.depth, api.ENGINE_NAMES[args.engine], args.seed)
 
 
-def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+def _progress(verbose: bool) -> Callable[[str], None] | None:
     if not (verbose or sys.stderr.isatty()):
         return None
-    return lambda msg: sys.stderr.write(f"  ... {msg}\n")
+
+    def show(msg: str) -> None:
+        sys.stderr.write(f"  ... {msg}\n")
+
+    return show
 
 
 def _run_engines(system: api.System, props: list[api.Property], args: argparse.Namespace,

@@ -67,7 +67,7 @@ def decode_cti(cti: Cti, lemma: str | None = None) -> CtiTrace:
             if isinstance(v.type, MapT):
                 if sort_of(v.type.key) == z3.IntSort():
                     cells += [CtiCell(f"{v.name}[{key_text(key, v.type.key)}]", v.type.value,
-                                      _value(model, term.read(z3.IntVal(key)), v.type.value))  # type: ignore[attr-defined]
+                                      _value(model, term.read(z3.IntVal(key)), v.type.value))
                               for key in keys]
             else:
                 cells.append(CtiCell(v.name, v.type, _value(model, term, v.type)))

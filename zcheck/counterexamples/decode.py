@@ -24,12 +24,13 @@ from zcheck.checker.maps import MapTerm
 from zcheck.checker.results import ExplicitExecution, Violated
 from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.trace import Explanation, Trace, TraceStep
-from zcheck.counterexamples.values import key_text, scalar_text
+from zcheck.counterexamples.values import key_text, scalar_of, scalar_text
 from zcheck.spec import typed as t
 from zcheck.spec.types import INT, BoolT, BvT, MapT, RangeT, Type
-from zcheck.system.evaluate import AssertOutcome, Env, EvalError, Value, evaluate
+from zcheck.system.evaluate import AssertOutcome, Chooser, Env, EvalError, Value, evaluate
 from zcheck.system.implicit_props import DEADLOCK, STUCK, cycle_text, waits_in
-from zcheck.system.threads import ENV, LOCKDEP, Threads, holds as holds_class
+from zcheck.spec.threads import ENV
+from zcheck.system.threads import LOCKDEP, Threads, holds as holds_class
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
 from zcheck.system.semantics import holds, initial, step
@@ -44,11 +45,11 @@ def scalar(model: z3.ModelRef, term: z3.ExprRef, typ: Type) -> int | bool:
     if isinstance(typ, BoolT):
         return bool(z3.is_true(v))
     if isinstance(typ, BvT):
-        return v.as_long()  # type: ignore[attr-defined,no-any-return]
-    return v.as_long()  # type: ignore[attr-defined,no-any-return]
+        return v.as_long()  # type: ignore[no-any-return]
+    return v.as_long()  # type: ignore[no-any-return]
 
 
-def _picker(model: z3.ModelRef, terms: Mapping[str, z3.ExprRef]):  # type: ignore[no-untyped-def]
+def _picker(model: z3.ModelRef, terms: Mapping[str, z3.ExprRef]) -> Chooser:
     def choose(s: t.SHavoc, env: Env) -> Value:
         term = terms.get(s.choice)
         if term is None:
@@ -67,6 +68,7 @@ def decode(v: Violated) -> Trace:
     if isinstance(v.execution, ExplicitExecution):
         return _decode_explicit(v, v.execution)
     ex = v.execution
+    assert ex is not None, "decode needs the execution (it is dropped only after decoding)"
     enc, model, sysm = ex.encoding, ex.model, ex.encoding.sys
     start = initial(sysm, _picker(model, enc.init_picks))
     if not start.ok:
@@ -119,7 +121,7 @@ def _decode_explicit(v: Violated, ex: ExplicitExecution) -> Trace:
                    start.outcome.asserts)
 
 
-def _recorded(picks: dict[str, Value]):  # type: ignore[no-untyped-def]
+def _recorded(picks: dict[str, Value]) -> Chooser:
     """The recorded choice, else the first value the `any` allows (a variable the
     engine did not track: any value replays)."""
 
@@ -139,7 +141,7 @@ def _first_value(s: t.SHavoc, env: Env) -> Value:
     return _first_scalar(typ, lo)
 
 
-def _first_scalar(typ: Type, lo: int | None) -> Value:
+def _first_scalar(typ: Type, lo: int | None) -> int | bool:
     match typ:
         case BoolT():
             return False
@@ -168,6 +170,7 @@ def _finish(
     texts = sysm.sources.texts
     final = steps[-1].state if steps else init_state
     verdict = "reached" if prop.kind == "cover" else "violated"
+    why: Explanation | None
     if where == "state":
         assert prop.expr is not None
         try:
@@ -227,12 +230,12 @@ def _same_map(enc: Encoding, model: z3.ModelRef, term: MapTerm, pmap: PMap, typ:
     return True
 
 
-def concurrency_explanation(sysm: System, name: str, state: dict, rigid: dict) -> Explanation:  # type: ignore[type-arg]
+def concurrency_explanation(sysm: System, name: str, state: dict[str, Value], rigid: dict[str, Value]) -> Explanation:
     """Deadlock: the wait-for cycle. Stuck: where each instance is and what it waits for."""
     rows = waits_in(sysm, state, rigid)
     if name == DEADLOCK:
         return Explanation(f"wait-for cycle: {cycle_text(rows)}", (), None)
-    pcs = [(v.name[:-len(".pc")], scalar_text(state[v.name], v.type)) for v in sysm.vars if v.exact_domain]
+    pcs = [(v.name[:-len(".pc")], scalar_text(scalar_of(state[v.name]), v.type)) for v in sysm.vars if v.exact_domain]
     values = tuple((inst, f"at {pc}") for inst, pc in pcs)
     waits = "; ".join(f"{a} waits for {what} held by {b}" for a, what, b in rows)
     text = "no step of any instance and no action is enabled" + (f" ({waits})" if waits else "")
@@ -240,7 +243,7 @@ def concurrency_explanation(sysm: System, name: str, state: dict, rigid: dict) -
 
 
 def lockdep_explanation(sysm: System, site: AssertOutcome, steps: tuple[TraceStep, ...],
-                        init_state: dict, rigid: dict) -> Explanation:  # type: ignore[type-arg]
+                        init_state: dict[str, Value], rigid: dict[str, Value]) -> Explanation:
     """The acquisitions that recorded the reverse order (one, or a chain of them), each a
     fact of the trace, and the step taking the lock now."""
     now = steps[-1].transition if steps else "init"
@@ -258,8 +261,8 @@ def lockdep_explanation(sysm: System, site: AssertOutcome, steps: tuple[TraceSte
     return Explanation("lock order inversion: " + "; ".join(parts), (), site.stmt.span)
 
 
-def _direct_orders(sysm: System, steps: tuple[TraceStep, ...], init_state: dict,  # type: ignore[type-arg]
-                   rigid: dict) -> list[tuple[str, str, int, str]]:  # type: ignore[type-arg]
+def _direct_orders(sysm: System, steps: tuple[TraceStep, ...], init_state: dict[str, Value],
+                   rigid: dict[str, Value]) -> list[tuple[str, str, int, str]]:
     """(A, B, step, transition): at that step its owner took class B while holding A."""
     if sysm.owners is None:
         return []
@@ -305,6 +308,7 @@ def lifecycle_explanation(sysm: System, var: str, site: AssertOutcome, witnesses
         where = f"{var}[{key_text(int(key), vtype.key)}]"
         vt = vtype.value
     else:
+        assert not isinstance(old, PMap) and not isinstance(new, PMap)
         a, b, where, vt = old, new, var, vtype
     name = next((tr.writer for tr in sysm.transitions if tr.name == writer), writer)
     allowed = [f"{scalar_text(src, vt)} -> {scalar_text(dst, vt)}" for src, dst, ws in block.edges if name in ws]

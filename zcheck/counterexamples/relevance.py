@@ -47,7 +47,8 @@ def _steps(nums: tuple[int, ...], conj: str = "and") -> str:
 
 def analyse(system: System, trace: Trace) -> Relevance:
     prop = system.prop(trace.prop)
-    relevant, droppable = [], []
+    relevant: list[int] = []
+    droppable: list[int] = []
     for s in trace.steps:
         (droppable if _still_without(system, prop, trace, s.index) else relevant).append(s.index)
     used = dependencies(system, prop)

@@ -22,7 +22,7 @@ from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.render_markdown import Row, property_source, report_rows, violation_lines
 from zcheck.counterexamples.render_text import VERDICT_WORDS, noun
 from zcheck.counterexamples.trace import Trace
-from zcheck.counterexamples.values import key_text, scalar_text
+from zcheck.counterexamples.values import key_text, scalar_of, scalar_text
 from zcheck.spec.types import BoolT, IntT, MapT, RangeT
 from zcheck.system.ir import System
 from zcheck.system.pmap import PMap
@@ -139,7 +139,7 @@ def _lanes(system: System, trace: Trace) -> str:
         owner = who.split(".", 1)[0] if i else ""
         cells = [f"<td>{'<code>' + escape(who) + '</code>' if i and owner not in insts else ''}</td>"]
         for inst, var in zip(insts, pcs):
-            label = escape(scalar_text(state[var.name], var.type))
+            label = escape(scalar_text(scalar_of(state[var.name]), var.type))
             ran = i and owner == inst
             text = f"<strong><code>{escape(who.split('.', 1)[1])}</code></strong> &rarr; {label}" if ran else label
             cells.append(f'<td class="{"ran" if ran else "idle"}">{text}</td>')
@@ -165,7 +165,8 @@ def _memory_table(rows: list[Row]) -> str:
 def timeline(trace: Trace, name: str, typ: MapT, rows: list[Row]) -> str:
     maps = [trace.state(i)[name] for i in range(trace.length + 1)]
     assert all(isinstance(m, PMap) for m in maps)
-    marks = [(w, int(v)) for w, wt, v in trace.witnesses if isinstance(wt, (IntT, RangeT)) and not isinstance(v, bool)]
+    marks = [(w, int(v)) for w, wt, v in trace.witnesses
+             if isinstance(wt, (IntT, RangeT)) and isinstance(v, int) and not isinstance(v, bool)]
     points = sorted({k for m in maps for k in m.breakpoints()} | {v for _, v in marks})  # type: ignore[union-attr]
     bounds: list[int | None] = [None, *points, None]
     width = LABEL + CELL * (len(bounds) - 1) + 10

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from zcheck.counterexamples.cti import NOT_A_BUG
 
 from zcheck.counterexamples.trace import Trace
+from zcheck.counterexamples.values import scalar_of
 from zcheck.spec.types import BoolT, EnumT, MapT, Type
 from zcheck.system.evaluate import Value
 from zcheck.system.ir import System
@@ -64,7 +65,8 @@ def trace_to_itf(system: System, trace: Trace | None, meta: dict[str, Any]) -> d
     }
     if trace is None:
         return doc
-    consts = {c.name: itf_scalar(c.value if c.value is not None else trace.rigid[c.name], c.type) for c in system.consts}
+    consts = {c.name: itf_scalar(c.value if c.value is not None else scalar_of(trace.rigid[c.name]), c.type)
+              for c in system.consts}
     for i in range(trace.length + 1):
         state = trace.state(i)
         entry: dict[str, Any] = {"#meta": {"index": i}}
@@ -113,7 +115,7 @@ def results_meta(results: Sequence[Any]) -> list[dict[str, Any]]:
 def cti_json(cti: Any) -> dict[str, Any]:
     """A counterexample to induction, as data (values as ITF values, `null` when open)."""
     def cells(cs: Any) -> dict[str, Any]:
-        return {c.name: None if c.value is None else itf_scalar(c.value, c.type) for c in cs}  # type: ignore[arg-type]
+        return {c.name: None if c.value is None else itf_scalar(c.value, c.type) for c in cs}
 
     return {"k": cti.k, "note": NOT_A_BUG, "lemma": cti.lemma, "witness": cells(cti.witnesses),
             "states": [{"label": st.label, "step": st.transition, "values": cells(st.cells)} for st in cti.states]}

@@ -72,7 +72,8 @@ def replay(system: System, prop: Property, start: dict[str, Value], rigid: dict[
     `EvalError` (the evaluator cannot decide) propagates to the caller."""
     if _found(prop, start, rigid):
         return Replay((), None, "", 0, None)
-    state, steps = start, []
+    state = start
+    steps: list[TraceStep] = []
     for k, p in enumerate(planned, 1):
         try:
             out = step(system, p.transition, state, p.params, p.choose, rigid)
@@ -175,7 +176,8 @@ def read_itf(path: str) -> tuple[_Doc, dict[str, Any]]:
 def itf_plan(system: System, path: str, prop_name: str | None) -> SavedTrace:
     """Read `path` (as written by `zcheck verify --format json`) against `system`."""
     doc, obj = read_itf(path)
-    meta = obj.get("#meta") if isinstance(obj.get("#meta"), dict) else {}
+    given = obj.get("#meta")
+    meta: dict[str, Any] = given if isinstance(given, dict) else {}
     name = prop_name or meta.get("property")
     if not isinstance(name, str):
         raise doc.fail(doc.span_at(0), "the trace names no property (`#meta.property`); give one with -p")
@@ -236,8 +238,9 @@ def _saved_state(system: System, doc: _Doc, s: dict[str, Any], i: int) -> dict[s
 
 def _planned(system: System, doc: _Doc, by_name: Mapping[str, Transition], s: dict[str, Any], i: int,
              saved: dict[str, Value]) -> Planned:
-    meta = s.get("#meta")
-    name = meta.get("transition") if isinstance(meta, dict) else None
+    given = s.get("#meta")
+    meta: dict[str, Any] = given if isinstance(given, dict) else {}
+    name = meta.get("transition")
     if not isinstance(name, str):
         raise doc.fail(doc.state_span(i), f"state {i} does not say which transition led to it (`#meta.transition`)")
     tr = by_name.get(name)

@@ -14,6 +14,12 @@ from zcheck.system.pmap import PMap, diff
 HEX_FROM = 0x1000
 
 
+def scalar_of(value: Value) -> int | bool:
+    """A scalar variable's or constant's value (states hold `Value`s; only a map's is a PMap)."""
+    assert not isinstance(value, PMap)
+    return value
+
+
 def scalar_text(value: int | bool, typ: Type) -> str:
     match typ:
         case BoolT():

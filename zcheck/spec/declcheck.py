@@ -7,12 +7,15 @@ whole-model view: variable initialisers are constant, processes and their steps,
 
 from __future__ import annotations
 
+from functools import partial
+
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Sources, Span
 from zcheck.spec import ast, threads
 from zcheck.spec import typed as t
 from zcheck.spec.checked import (
     ActionInfo, CheckedSpec, ConstInfo, LockInfo, ProcessInfo, PropertyInfo, StepInfo, TransitionsInfo, VarInfo,
 )
+from zcheck.spec.ops import Op
 from zcheck.spec.typecheck import Checker, _Bad, _Scope, substitute
 from zcheck.spec.types import BOOL, INT, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 
@@ -34,18 +37,18 @@ def check_modules(
     consts = _consts(c, decls)
     for d in decls:
         if isinstance(d, ast.TypeDecl):
-            c.guard(lambda d=d: c.named_type(d.name, d.span, frozenset()))
+            c.guard(partial(c.named_type, d.name, d.span, frozenset()))
     vars_ = _vars(c, decls)
     _layout(c, decls)
     for d in decls:
         if isinstance(d, ast.FnDecl) and c.decl_of[d.name][1] is d:
-            c.guard(lambda d=d: c.fn(d.name, d.span))
+            c.guard(lambda: c.fn(d.name, d.span))
     processes = _processes(c, decls)
     _uncalled_procedures(c, decls)
     init = tuple(s for d in decls if isinstance(d, ast.InitDecl) for s in c.body(d.body, _Scope(where="init")))
     assumes = tuple(
         e for d in decls if isinstance(d, ast.AssumeDecl)
-        for e in [c.guard(lambda d=d: c.cond(d.cond, _Scope(where="assume"), "`assume`"))] if e is not None
+        for e in [c.guard(lambda: c.cond(d.cond, _Scope(where="assume"), "`assume`"))] if e is not None
     )
     actions = _actions(c, decls)
     props = _properties(c, decls)
@@ -82,7 +85,7 @@ def _consts(c: Checker, decls: list[ast.Decl]) -> tuple[ConstInfo, ...]:
     out = []
     for d in decls:
         if isinstance(d, ast.ConstDecl) and c.decl_of[d.name][1] is d:
-            r = c.guard(lambda d=d: c.const_value(d.name, d.span))
+            r = c.guard(lambda: c.const_value(d.name, d.span))
             if isinstance(r, tuple):
                 out.append(ConstInfo(d.name, r[0], r[1], d.span))
     return tuple(out)
@@ -127,7 +130,7 @@ def _layout(c: Checker, decls: list[ast.Decl]) -> None:
     procs: list[tuple[ast.ProcessDecl, int]] = []
     for d in decls:
         if isinstance(d, ast.ProcessDecl) and c.decl_of[d.name][1] is d:
-            count = c.guard(lambda d=d: c.const_int(d.count) if d.count is not None else 1)
+            count = c.guard(partial(c.const_int, d.count)) if d.count is not None else 1
             count = count if isinstance(count, int) and 1 <= count <= MAX_INSTANCES else 1
             procs.append((d, count))
     owners = EnumT("owner", threads.owner_names([(d.name, n) for d, n in procs]))
@@ -135,8 +138,8 @@ def _layout(c: Checker, decls: list[ast.Decl]) -> None:
     first = 1
     for d, count in procs:
         labels = threads.step_labels(d.steps, c.procedures)
-        fields = [(p.name, c.guard(lambda p=p: c.resolve_type(p.type))) for p in d.params]
-        fields += [(v.name, c.guard(lambda v=v: c.resolve_type(v.type))) for v in d.locals]
+        fields = [(p.name, c.guard(lambda: c.resolve_type(p.type))) for p in d.params]
+        fields += [(v.name, c.guard(lambda: c.resolve_type(v.type))) for v in d.locals]
         c.layout.procs[d.name] = threads.ProcLayout(
             d.name, count, first, tuple(labels), tuple((n, ty) for n, ty in fields if ty is not None))
         first += count
@@ -160,7 +163,7 @@ def _lock_info(c: Checker, d: ast.LockDecl, readers: list[str]) -> None:
                                   "declare a reader-writer semaphore with `rwsem`)", d.span))
     count = None
     if d.count is not None:
-        got = c.guard(lambda: c.const_int(d.count))  # type: ignore[arg-type]
+        got = c.guard(partial(c.const_int, d.count))
         count = got if isinstance(got, int) else 1
         if count < 1 or count > MAX_LOCKS:
             c.diags.append(Diagnostic("ZC503", f"a lock array has 1..{MAX_LOCKS} locks, not {count}", d.span))
@@ -209,9 +212,9 @@ def _properties(c: Checker, decls: list[ast.Decl]) -> tuple[PropertyInfo, ...]:
     out = []
     for d in decls:
         if isinstance(d, ast.PropertyDecl):
-            e = c.guard(lambda d=d: c.cond(d.expr, _Scope(where="property"), f"{d.kind} `{d.name}`"))
+            e = c.guard(lambda: c.cond(d.expr, _Scope(where="property"), f"{d.kind} `{d.name}`"))
             if e is not None:
-                out.append(PropertyInfo(d.kind, d.name, e, d.span))  # type: ignore[arg-type]
+                out.append(PropertyInfo(d.kind, d.name, e, d.span))
     return tuple(out)
 
 
@@ -219,10 +222,10 @@ def _processes(c: Checker, decls: list[ast.Decl]) -> tuple[ProcessInfo, ...]:
     out = []
     for d in decls:
         if isinstance(d, ast.ProcessDecl):
-            p = c.guard(lambda d=d: _process(c, d))
+            p = c.guard(lambda: _process(c, d))
             if p is not None:
                 out.append(p)
-    return tuple(out)  # type: ignore[arg-type]
+    return tuple(out)
 
 
 def _process(c: Checker, d: ast.ProcessDecl) -> ProcessInfo:
@@ -318,7 +321,7 @@ def _expand(c: Checker, proc: str, items: tuple[ast.ProcItem, ...], scope: _Scop
             out.append(StepInfo(".".join(path + (item.label,)), tuple(pending) + body, item.span))
             pending.clear()
         else:
-            c.guard(lambda item=item: _call(c, proc, item, scope, path, out, pending, locals_))
+            c.guard(lambda: _call(c, proc, item, scope, path, out, pending, locals_))
     for idx in mine.values():
         body = _resolve_gotos(c, out[idx].body, mine, where.split()[-1])
         out[idx] = StepInfo(out[idx].label, body, out[idx].span)
@@ -343,7 +346,7 @@ def _no_call_on_goto(proc: str, path: tuple[str, ...], mine: list[int], out: lis
     for idx in mine:
         out[idx] = StepInfo(out[idx].label, _flag_gotos(out[idx].body, target, flag), out[idx].span)
     body, span = out[first].body, out[first].span
-    head = (t.SIf(t.Unop("not", t.Var(flag, BOOL, span), BOOL, span), body[:entry], (), span),
+    head = (t.SIf(t.Unop(Op.NOT, t.Var(flag, BOOL, span), BOOL, span), body[:entry], (), span),
             t.SAssign(flag, t.Lit(False, BOOL, span), span))
     out[first] = StepInfo(out[first].label, head + body[entry:], span)
 
@@ -474,10 +477,10 @@ def _transitions(
             c.diags.append(Diagnostic("ZC202", f"a second `transitions` block for `{d.var}`", d.span))
             continue
         seen.add(d.var)
-        info = c.guard(lambda d=d: _transitions_block(c, d, bodies))
+        info = c.guard(lambda: _transitions_block(c, d, bodies))
         if info is not None:
             out.append(info)
-    return tuple(out)  # type: ignore[arg-type]
+    return tuple(out)
 
 
 def _transitions_block(c: Checker, d: ast.TransitionsDecl, bodies: dict[str, tuple[t.TStmt, ...]]) -> TransitionsInfo:

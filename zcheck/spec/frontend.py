@@ -115,8 +115,8 @@ def load_modules(main_file: str, main_text: str | None = None) -> tuple[list[ast
             module = parse(text, path)
         except DiagnosticError as exc:
             if span is not None and exc.diagnostics[0].code == "ZC100":
-                d = exc.diagnostics[0]
-                diags.append(Diagnostic("ZC103", f"import failed: {d.message}", span))
+                first = exc.diagnostics[0]
+                diags.append(Diagnostic("ZC103", f"import failed: {first.message}", span))
             else:
                 diags.extend(exc.diagnostics)
             continue

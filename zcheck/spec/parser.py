@@ -103,7 +103,9 @@ def _syntax_error(file: str, text: str, err: UnexpectedInput) -> Diagnostic:
     except Exception:  # noqa: BLE001 - a failed hint lookup must not hide the error
         hint = None
     if isinstance(err, UnexpectedCharacters):
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        pos = err.pos_in_stream
+        assert pos is not None  # the lexer's position, always set for UnexpectedCharacters
+        ch = text[pos] if pos < len(text) else "?"
         msg = f"unexpected character {ch!r}"
     elif isinstance(err, UnexpectedToken):
         msg = f"unexpected {_describe(err.token)}; expected {_expected(err.accepts or err.expected)}"
@@ -115,7 +117,7 @@ def _syntax_error(file: str, text: str, err: UnexpectedInput) -> Diagnostic:
     return Diagnostic("ZC101", msg, span, notes=notes)
 
 
-def _depth_check(file: str, tree: Tree) -> Diagnostic | None:
+def _depth_check(file: str, tree: Tree[Token]) -> Diagnostic | None:
     stack: list[tuple[Any, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
@@ -526,7 +528,7 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
         span = _span_of(self.file, meta)
         if (len(c) + 1) // 2 > MAX_CHAIN:
             raise DiagnosticError([Diagnostic("ZC102", f"more than {MAX_CHAIN} operands in one expression", span)])
-        result = c[0]
+        result: ast.Expr = c[0]
         for i in range(1, len(c), 2):
             result = ast.Binary(str(c[i]), result, c[i + 1], span)
         return result

@@ -342,10 +342,8 @@ def _writers(ws: Iterable[ast.Writer]) -> str:
 
 def _scen_item(item: ast.ScenItem) -> str:
     match item:
-        case ast.ScenCall(action=a, args=None):
-            return a
         case ast.ScenCall(action=a, args=args):
-            return f"{a}({', '.join('_' if x is None else expr(x) for x in args)})"
+            return a if args is None else f"{a}({', '.join('_' if x is None else expr(x) for x in args)})"
         case ast.ScenStep(process=p, index=None, step=s):
             return f"{p}.{s}"
         case ast.ScenStep(process=p, index=i, step=s):

@@ -9,7 +9,7 @@ Concrete constants are evaluated here, so `-D` changes ranges and folded literal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, NoReturn, assert_never
+from typing import Callable, NoReturn, TypeVar, assert_never
 
 from zcheck.diagnostics import Diagnostic, Sources, Span
 from zcheck.spec import ast, ops, threads
@@ -23,6 +23,8 @@ from zcheck.spec.types import (
 MAX_BV_WIDTH = 4096
 MAX_INLINED_NODES = 100_000  # an expression with every `fn` call inlined (ZC102 beyond)
 MAX_INLINED_DEPTH = 2_000
+
+R = TypeVar("R")
 
 
 class _Bad(Exception):
@@ -75,7 +77,8 @@ class Checker:
         self.diags.append(Diagnostic(code, msg, span, notes=notes))
         raise _Bad()
 
-    def guard(self, fn: Callable[[], object]) -> object:
+    def guard(self, fn: Callable[[], R]) -> R | None:
+        """`fn()`, or None when it reported an error (and raised `_Bad`); `fn` runs now."""
         try:
             return fn()
         except _Bad:
@@ -765,14 +768,15 @@ class Checker:
                     dom = self.resolve_type(typ)
                     if isinstance(dom, MapT):
                         self.err("ZC501", "`let ... = any` picks a scalar value", s.span)
-                    lo_t = hi_t = None
+                    low: t.TExpr | None = None
+                    high: t.TExpr | None = None
                 else:
                     assert lo is not None and hi is not None
-                    lo_t, hi_t = self.intlike(lo, scope), self.intlike(hi, scope)
-                    dom = lo_t.type if isinstance(lo_t.type, BvT) else INT
+                    low, high = self.intlike(lo, scope), self.intlike(hi, scope)
+                    dom = low.type if isinstance(low.type, BvT) else INT
                 uname = self.fresh(f"let:{name}")
                 scope.names[name] = t.Local(uname, dom, s.span)
-                return [t.SHavoc(uname, None, dom, lo_t, hi_t, self.fresh(name), s.span, local=True)]
+                return [t.SHavoc(uname, None, dom, low, high, self.fresh(name), s.span, local=True)]
             case ast.Goto(label=label):
                 self.need_process(scope, "goto", s.span)
                 return [t.SGoto(label, s.span)]

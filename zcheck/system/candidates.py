@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator
+from typing import Iterator, cast
 
 from zcheck.spec import typed as t
 from zcheck.spec.ops import COMPARISONS, Op
@@ -190,7 +190,8 @@ def _stmt_exprs(s: t.TStmt) -> list[t.TExpr]:
 
 
 def _keys(typ: MapT, count: int | None) -> list[int] | None:
-    if isinstance(typ.key, RangeT) and finite_size(typ.key) is not None and finite_size(typ.key) <= SMALL_KEYS:
+    size = finite_size(typ.key) if isinstance(typ.key, RangeT) else None
+    if isinstance(typ.key, RangeT) and size is not None and size <= SMALL_KEYS:
         return list(range(typ.key.lo, typ.key.hi))
     if count is not None and count <= SMALL_KEYS:
         return list(range(count))
@@ -371,11 +372,12 @@ def _scalars(m: _Miner) -> None:
         moving.append(x)
         if _cat(x.expr.type) == "int":
             m.generated += 2
-            lo, hi = min(x.values), max(x.values)  # type: ignore[type-var]
+            ints = cast("tuple[int, ...]", x.values)  # the samples of an int term
+            lo, hi = min(ints), max(ints)
             if not isinstance(x.expr.type, RangeT) or lo > x.expr.type.lo:
-                m.add(Kind.SCALAR, _b("ge", x.expr, t.Lit(lo, INT)))  # type: ignore[arg-type]
+                m.add(Kind.SCALAR, _b("ge", x.expr, t.Lit(lo, INT)))
             if not isinstance(x.expr.type, RangeT) or hi < x.expr.type.hi - 1:
-                m.add(Kind.SCALAR, _b("le", x.expr, t.Lit(hi, INT)))  # type: ignore[arg-type]
+                m.add(Kind.SCALAR, _b("le", x.expr, t.Lit(hi, INT)))
     for i, x in enumerate(moving):
         for y in moving[i + 1:]:
             if _cat(x.expr.type) != _cat(y.expr.type):
@@ -427,7 +429,8 @@ def _pc_facts(m: _Miner) -> None:
                 continue
             at = inst.at(k)
             idx = [j for j in range(m.n) if g >> j & 1]
-            moving, others = [], []
+            moving: list[Term] = []
+            others: list[Term] = []
             for x in m.terms:
                 m.generated += 1
                 vals = {x.values[j] for j in idx}

@@ -122,7 +122,7 @@ def _cone(system: System, props: list[Property], per_tr: list[tuple[set[str], se
 
     checked = frozenset(p.name for p in props)
     g = nx.DiGraph()
-    roots: set[object] = set()
+    roots: set[tuple[str, str | int]] = set()  # ("var", name) and ("tr", index)
     names: set[str] = set()
     for p in props:
         if p.expr is not None:
@@ -144,8 +144,8 @@ def _cone(system: System, props: list[Property], per_tr: list[tuple[set[str], se
         g.add_edges_from((("var", v), node) for v in reads)
         g.add_edges_from((node, ("var", v)) for v in writes)
     g.add_nodes_from(roots)
-    closed = set(roots).union(*(nx.ancestors(g, r) for r in roots))
-    return frozenset(n for kind, n in closed if kind == "var")  # type: ignore[misc]
+    closed: set[tuple[str, str | int]] = set(roots).union(*(nx.ancestors(g, r) for r in roots))
+    return frozenset(n for kind, n in closed if kind == "var" and isinstance(n, str))
 
 
 def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozenset[str]) -> tuple[t.TStmt, ...]:

@@ -16,7 +16,7 @@ raises `EvalError` rather than guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, assert_never
+from typing import Callable, Mapping, assert_never, cast
 
 from zcheck.spec import ops
 from zcheck.spec import typed as t
@@ -122,10 +122,16 @@ def _candidates(q: t.Quant, env: Env) -> list[Value]:
         return guarded
     points = _test_points(q, env)
     if isinstance(typ, BvT):
-        return sorted({p % (1 << typ.width) for p in points})
+        return _values(sorted({p % (1 << typ.width) for p in points}))
     if isinstance(typ, RangeT):
-        return sorted({p for p in points if typ.lo <= p < typ.hi} | {typ.lo, typ.hi - 1})
-    return sorted(points)
+        return _values(sorted({p for p in points if typ.lo <= p < typ.hi} | {typ.lo, typ.hi - 1}))
+    return _values(sorted(points))
+
+
+def _values(ints: list[int]) -> list[Value]:
+    """A new list of ints as a list of values: `list` is invariant (a list[Value] may be
+    given a PMap), but no one else holds this list."""
+    return cast("list[Value]", ints)
 
 
 def _guarded_range(q: t.Quant, env: Env) -> list[Value] | None:

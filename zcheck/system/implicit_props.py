@@ -173,10 +173,12 @@ def _stmt(run: _Run, s: t.TStmt, path: t.TExpr) -> None:
             run.guard += left.guard[base:] + right.guard[base:]
             run.waits += left.waits + right.waits
             for name in sorted(set(left.env) | set(right.env)):
-                x, y = left.env.get(name), right.env.get(name)
-                typ = (x or y).type  # type: ignore[union-attr]
-                x = x if x is not None else run.env.get(name, t.Var(name, typ))
-                y = y if y is not None else run.env.get(name, t.Var(name, typ))
+                lx, rx = left.env.get(name), right.env.get(name)
+                either = lx or rx
+                assert either is not None  # `name` is set in one branch at least
+                typ = either.type
+                x = lx if lx is not None else run.env.get(name, t.Var(name, typ))
+                y = rx if rx is not None else run.env.get(name, t.Var(name, typ))
                 run.env[name] = x if x == y else t.Ite(cond, x, y, typ)
             run.locals.update({k: v for k, v in left.locals.items() if right.locals.get(k) == v})
             run.dirty |= left.dirty | right.dirty
@@ -279,11 +281,10 @@ def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict,
                 return Property(STUCK, "implicit", None, span,  # type: ignore[arg-type]
                                 f"action `{tr.name}` has a parameter of unbounded type")
             bound = t.Bound(f"{tr.name}.{name}#en", typ)
-            guard = substitute(guard, lambda n, name=name, bound=bound:
-                               bound if isinstance(n, t.Param) and n.name == name else None)
+            guard = substitute(guard, lambda n: bound if isinstance(n, t.Param) and n.name == name else None)
             guard = t.Quant("exists", bound.name, typ, guard, BOOL)
         enabled.append(guard)
-    running = []
+    running: list[t.TExpr] = []
     for p in cs.processes:
         done = len(p.steps)
         for i in range(p.count):

@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from zcheck.spec import ast, ops
 from zcheck.spec import typed as t
 from zcheck.spec.checked import CheckedSpec, ProcessInfo, TransitionsInfo
 from zcheck.spec.ops import Op
+from zcheck.spec.threads import ENV
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BvT, EnumT, MapT, RangeT, Type
 from zcheck.system import implicit_props, threads
@@ -38,8 +40,8 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
     vars_ += th.state_vars()
     transitions: list[Transition] = []
     for a in cs.actions:
-        body = threads.close(a.body, threads.Ends(None, {}), th, threads.ENV)
-        body = threads.lower_ops(body, th, threads.ENV, a.name)
+        body = threads.close(a.body, threads.Ends(None, {}), th, ENV)
+        body = threads.lower_ops(body, th, ENV, a.name)
         body = _with_domains(a.params, body, a.span)
         transitions.append(Transition(a.name, a.name, a.params, body, a.span))
     for p in cs.processes:
@@ -89,41 +91,39 @@ def _rename_stmts(body: tuple[t.TStmt, ...], prefix: str, inst: str, index: int)
     return tuple(_map_stmt(s, lambda e: _rename(e, prefix, inst, index), prefix, inst) for s in body)
 
 
-def _map_stmt(s: t.TStmt, f: object, prefix: str = "", inst: str = "") -> t.TStmt:
+def _map_stmt(s: t.TStmt, f: Callable[[t.TExpr], t.TExpr], prefix: str = "", inst: str = "") -> t.TStmt:
     """Apply expression map `f` to every expression of a statement (and rename targets)."""
-    g = f  # type: ignore[assignment]
-
     def tgt(name: str) -> str:
         return inst + name[len(prefix):] if prefix and name.startswith(prefix) else name
 
     match s:
         case t.SAssign(var=v, value=x):
-            return dataclasses.replace(s, var=tgt(v), value=g(x))  # type: ignore[operator]
+            return dataclasses.replace(s, var=tgt(v), value=f(x))
         case t.SStore(var=v, index=i, value=x):
-            return dataclasses.replace(s, var=tgt(v), index=g(i), value=g(x))  # type: ignore[operator]
+            return dataclasses.replace(s, var=tgt(v), index=f(i), value=f(x))
         case t.SFill(var=v, lo=lo, hi=hi, value=x):
-            return dataclasses.replace(s, var=tgt(v), lo=g(lo), hi=g(hi), value=g(x))  # type: ignore[operator]
+            return dataclasses.replace(s, var=tgt(v), lo=f(lo), hi=f(hi), value=f(x))
         case t.SHavoc(var=v, index=i, lo=lo, hi=hi):
             return dataclasses.replace(
-                s, var=tgt(v), index=None if i is None else g(i),  # type: ignore[operator]
-                lo=None if lo is None else g(lo), hi=None if hi is None else g(hi))  # type: ignore[operator]
+                s, var=tgt(v), index=None if i is None else f(i),
+                lo=None if lo is None else f(lo), hi=None if hi is None else f(hi))
         case t.SIf(cond=c, then=a, else_=b):
             return dataclasses.replace(
-                s, cond=g(c),  # type: ignore[operator]
+                s, cond=f(c),
                 then=tuple(_map_stmt(x, f, prefix, inst) for x in a),
                 else_=tuple(_map_stmt(x, f, prefix, inst) for x in b))
         case t.SLet(value=x):
-            return dataclasses.replace(s, value=g(x))  # type: ignore[operator]
+            return dataclasses.replace(s, value=f(x))
         case t.SRequire(cond=c):
-            return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
+            return dataclasses.replace(s, cond=f(c))
         case t.SAssert(cond=c):
-            return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
+            return dataclasses.replace(s, cond=f(c))
         case t.SLock(index=i):
-            return dataclasses.replace(s, index=None if i is None else g(i))  # type: ignore[operator]
+            return dataclasses.replace(s, index=None if i is None else f(i))
         case t.STry(index=i):
-            return dataclasses.replace(s, index=None if i is None else g(i))  # type: ignore[operator]
+            return dataclasses.replace(s, index=None if i is None else f(i))
         case t.SBugOn(cond=c):
-            return dataclasses.replace(s, cond=g(c))  # type: ignore[operator]
+            return dataclasses.replace(s, cond=f(c))
         case t.SGoto() | t.SDone() | t.SRcu():
             return s
 
@@ -400,7 +400,7 @@ def _moves(items: tuple[ast.ScenItem, ...], src: int, tr: Transition) -> list[tu
             continue
         cond = _match(item, tr)
         if cond is not False:
-            out.append((i + 1, cond if cond is not True else None))  # type: ignore[arg-type]
+            out.append((i + 1, cond if cond is not True else None))
         break
     return out
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar, cast
 
 from zcheck.spec import typed as t
 from zcheck.spec.types import BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
-from zcheck.system.evaluate import BodyOutcome, Env, EvalError, Value, evaluate, run_body
+from zcheck.system.evaluate import BodyOutcome, Chooser, Env, EvalError, Value, evaluate, run_body
 from zcheck.system.ir import System, Transition
 from zcheck.system.pmap import PMap
-from zcheck.system.semantics import initial
+from zcheck.system.semantics import Initial, initial
+
+R = TypeVar("R")
 
 SMALL_RANGE = 16  # ranges up to this size are enumerated in full
 
@@ -78,14 +80,14 @@ def _between(lo: int, hi: int, ints: tuple[int, ...]) -> list[Value]:
     if hi - lo <= SMALL_RANGE:
         return list(range(lo, hi))
     pool = {lo, lo + 1, hi - 1, (lo + hi) // 2} | {v for v in ints if lo <= v < hi}
-    return sorted(pool)
+    return cast("list[Value]", sorted(pool))  # a new list of ints (`list` is invariant)
 
 
-def each_choice(run: Callable[[Callable[[t.SHavoc, Env], Value]], object], values: Callable[[t.SHavoc, Env], list[Value]],
-                cap: int) -> list[object]:
+def each_choice(run: Callable[[Callable[[t.SHavoc, Env], Value]], R], values: Callable[[t.SHavoc, Env], list[Value]],
+                cap: int) -> list[R]:
     """`run(choose)` once per sequence of choices (depth first, first values first), at
     most `cap` times. `values` lists what each choice may take."""
-    out: list[object] = []
+    out: list[R] = []
     pending: list[tuple[int, ...]] = [()]
     while pending and len(out) < cap:
         prefix = pending.pop()
@@ -118,7 +120,7 @@ class _Search:
         return choices(h.domain, self.ints, lo, hi)
 
     def initial_states(self) -> list[Sample]:
-        def run(choose):  # type: ignore[no-untyped-def]
+        def run(choose: Chooser) -> Initial | None:
             try:
                 return initial(self.sys, choose)
             except (EvalError, KeyError, ZeroDivisionError):
@@ -126,8 +128,8 @@ class _Search:
 
         out = []
         for ini in each_choice(run, self.values, self.limits.initial):
-            if ini is not None and ini.ok:  # type: ignore[attr-defined]
-                out.append(Sample(ini.state, ini.rigid))  # type: ignore[attr-defined]
+            if ini is not None and ini.ok:
+                out.append(Sample(ini.state, ini.rigid))
         return out
 
     def params(self, tr: Transition) -> list[dict[str, Value]]:
@@ -145,8 +147,8 @@ class _Search:
                         out.append(Sample(o.state, s.rigid))
         return out
 
-    def run(self, tr: Transition, s: Sample, params: dict[str, Value]) -> list[object]:
-        def one(choose):  # type: ignore[no-untyped-def]
+    def run(self, tr: Transition, s: Sample, params: dict[str, Value]) -> list[BodyOutcome | None]:
+        def one(choose: Chooser) -> BodyOutcome | None:
             self.runs += 1
             try:
                 return run_body(tr.body, s.state, params, choose, s.rigid)
@@ -156,14 +158,14 @@ class _Search:
         return each_choice(one, self.values, self.limits.choices)
 
 
-def _key(system: System, s: Sample) -> tuple:  # type: ignore[type-arg]
+def _key(system: System, s: Sample) -> tuple[Value, ...]:
     return tuple(s.rigid[n] for n, _ in system.rigid) + tuple(s.state[v.name] for v in system.vars)
 
 
 def explore(system: System, limits: Limits = Limits()) -> Samples:
     """Breadth-first search from the initial states, within `limits`."""
     search = _Search(system, limits)
-    seen: dict[tuple, Sample] = {}  # type: ignore[type-arg]
+    seen: dict[tuple[Value, ...], Sample] = {}
     queue: deque[Sample] = deque()
     for s in search.initial_states():
         if _key(system, s) not in seen and len(seen) < limits.states:

@@ -329,14 +329,14 @@ def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: obje
     b = info.name
     tag = f"{getattr(span, 'line', 0)}:{getattr(span, 'col', 0)}"
     out: list[t.TStmt] = []
-    held: dict[str, t.TExpr] = {}
+    held: dict[str, t.Local] = {}
     for a in th.classes():
         held[a] = t.Local(f"held#{a}@{tag}", BOOL)
-        out.append(t.SLet(held[a].name, holds(th, th.locks[a], me), span))  # type: ignore[arg-type,attr-defined]
-    dep: dict[tuple[str, str], t.TExpr] = {}
+        out.append(t.SLet(held[a].name, holds(th, th.locks[a], me), span))  # type: ignore[arg-type]
+    dep: dict[tuple[str, str], t.Local] = {}
     for x, y in th.lockdep_pairs():
         dep[(x, y)] = t.Local(f"dep#{x}>{y}@{tag}", BOOL)
-        out.append(t.SLet(dep[(x, y)].name, t.Var(dep_var(x, y), BOOL), span))  # type: ignore[arg-type,attr-defined]
+        out.append(t.SLet(dep[(x, y)].name, t.Var(dep_var(x, y), BOOL), span))  # type: ignore[arg-type]
     if not nested:
         out.append(t.SAssert(LOCKDEP, t.Unop(Op.NOT, held[b], BOOL), span))  # type: ignore[arg-type]
     for a in th.classes():
@@ -350,7 +350,7 @@ def lockdep_sites(th: Threads, info: LockInfo, me: str, nested: bool, span: obje
             if a == b:
                 continue
             parts = [held[a]] + ([] if x == a else [dep[(x, a)]]) + ([] if y == b else [dep[(b, y)]])
-            term = parts[0]
+            term: t.TExpr = parts[0]
             for p in parts[1:]:
                 term = _and(term, p)
             grow = term if grow is None else t.Binop(Op.OR, grow, term, BOOL)
