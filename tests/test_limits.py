@@ -118,9 +118,10 @@ def test_watchdog_reports_the_verdicts_so_far_when_the_solver_overruns(hard: str
     assert proc.returncode == 3, err
     assert wall < LIMIT + 1.0, f"--timeout {LIMIT:g} took {wall:.2f} s from main() with a stuck solver"
     lines = out.splitlines()
-    assert any(line.split()[:2] == ["PROVED", "easy"] for line in lines), out
-    assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] and "timeout (no violation up to depth 4)" in line
-               for line in lines), out
+    # Every property gets a line. How far each got by the deadline depends on the machine's load
+    # (on a busy machine `easy` may not be proved yet), so only the verdict class is asserted.
+    assert any(line.split()[:2] in (["PROVED", "easy"], ["UNKNOWN", "easy"]) for line in lines), out
+    assert any(line.split()[:2] == ["UNKNOWN", "no_sum_of_cubes"] and "timeout" in line for line in lines), out
     assert "solver did not stop at the deadline" in err
     pid = int(err.split("pdr pid ")[1].split()[0])
     assert not _running(pid), "the PDR process was left running"
