@@ -416,12 +416,14 @@ class Encoding:
 
     # -------------------------------------------------------------- properties
 
-    def bad(self, prop: Property, k: int) -> tuple[Term, list[Witness]] | None:
-        """The state part of `prop` is false in state k (for a cover: true)."""
+    def bad(self, prop: Property, k: int, tag: str | None = None) -> tuple[Term, list[Witness]] | None:
+        """The state part of `prop` is false in state k (for a cover: true). The
+        witnesses are named `TAG!x`, TAG `prop@k` unless given: BMC gives one tag to all
+        the properties it asks together (see bmc._state_queries)."""
         if prop.expr is None:
             return None
         ctx = self.ctx(k)
-        return violation(prop.expr, ctx, f"{prop.name}@{k}", negate=prop.kind != "cover")
+        return violation(prop.expr, ctx, tag or f"{prop.name}@{k}", negate=prop.kind != "cover")
 
     def good(self, prop: Property, k: int) -> Term:
         """The state part of `prop` holds in state k (quantifiers kept universal)."""
@@ -458,8 +460,10 @@ class Encoding:
             parts.append(z3.Implies(z3.And(self.act(k) == i, site.reach), expr(site.stmt.cond, site.ctx)))
         return z3.And(self.step(k).defs, *parts) if parts else z3.BoolVal(True)
 
-    def site_bad(self, prop: Property, k: int | None) -> tuple[Term, list[tuple[Term, list[Witness]]]] | None:
-        """Some assert site of `prop` fails at step k (k=None: in the initial state)."""
+    def site_bad(self, prop: Property, k: int | None,
+                 tag: str | None = None) -> tuple[Term, list[tuple[Term, list[Witness]]]] | None:
+        """Some assert site of `prop` fails at step k (k=None: in the initial state).
+        Witnesses are named as in `bad`, with TAG `prop@k` unless given."""
         if k is None:
             found = [(-1, s) for s in self.init_sites().get(prop.name, [])]
         else:
@@ -468,8 +472,8 @@ class Encoding:
             return None
         parts: list[tuple[Term, list[Witness]]] = []
         for j, (i, site) in enumerate(found):
-            tag = f"{prop.name}@{'init' if k is None else k}#{j}"
-            neg, ws = violation(site.stmt.cond, site.ctx, tag)
+            site_tag = f"{tag or prop.name + '@' + ('init' if k is None else str(k))}#{j}"
+            neg, ws = violation(site.stmt.cond, site.ctx, site_tag)
             sel = z3.BoolVal(True) if k is None else self.act(k) == i
             parts.append((z3.And(sel, site.reach, neg), ws))
         if k is not None:  # the sites read the step's named terms, defined apart from trans(k)
