@@ -77,6 +77,7 @@ STUCK = """
 import multiprocessing, sys, time
 from zcheck import api
 from zcheck.checker.bmc import Options
+from zcheck.checker.pdr_job import PdrJob
 from zcheck.cli import main
 
 real = api.verify_system
@@ -84,7 +85,7 @@ real = api.verify_system
 def stuck(system, props, *args, board, **kwargs):
     real(system, [p for p in props if p.name == "easy"], *args, board=board, **kwargs)
     board.hooks(Options()).on_depth(4, ["no_sum_of_cubes"])
-    job = api.PdrJob(system, [], 1.0)
+    job = PdrJob(system, [], 1.0)
     job.stop()
     job._proc = multiprocessing.get_context("fork").Process(target=time.sleep, args=(90,))
     job._proc.start()
