@@ -103,7 +103,7 @@ def test_zcheck_saves_its_parser_once_and_loads_it_after(tmp_path: Path) -> None
     second leaves it as it is; a corrupt file is replaced and the command still works."""
     env = {**os.environ, parser_cache.CACHE_ENV: str(tmp_path), "PYTHONPATH": str(ROOT)}
     model = ROOT / "zcheck" / "models" / "zone_device_max_pfn.zdl"
-    options = {**zdl_parser.LARK_OPTIONS, "start": list(zdl_parser.LARK_OPTIONS["start"])}
+    options = zdl_parser.lark_options()
     path = tmp_path / f"parser-{parser_cache.cache_key(zdl_parser.grammar_text(), options)}.lark"
 
     def check() -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -44,12 +43,13 @@ _EXAMPLES: dict[str, list[str]] = {
 }
 
 
-LARK_OPTIONS: Mapping[str, Any] = MappingProxyType({
-    "parser": "lalr", "propagate_positions": True, "maybe_placeholders": True, "start": ("start", "expr"),
-})
+def lark_options() -> dict[str, Any]:
+    """The Lark options of the ZDL parser (a new dict each call: Lark is given lists)."""
+    return {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": True, "start": ["start", "expr"]}
 
 
 def grammar_text() -> str:
+    """grammar.lark, as installed beside this module."""
     return resources.files("zcheck.spec").joinpath("grammar.lark").read_text("utf-8")
 
 
@@ -59,7 +59,7 @@ def _lark() -> Lark:
     here because a file's imports and each `-D` value are parsed with it, 0.02 s a load
     otherwise; sharing it is safe, since a parse keeps its state in its own
     `ParserState` and never changes the `Lark` object's tables."""
-    return parser_cache.load(grammar_text(), {**LARK_OPTIONS, "start": list(LARK_OPTIONS["start"])}).parser
+    return parser_cache.load(grammar_text(), lark_options()).parser
 
 
 def _span_of(file: str, meta: Any) -> Span:
