@@ -77,6 +77,7 @@ STUCK = """
 import multiprocessing, sys, time
 from zcheck import api
 from zcheck.checker.bmc import Options
+from zcheck.checker.pdr_job import PdrJob
 from zcheck.cli import main
 
 real = api.verify_system
@@ -84,7 +85,7 @@ real = api.verify_system
 def stuck(system, props, *args, board, **kwargs):
     real(system, [p for p in props if p.name == "easy"], *args, board=board, **kwargs)
     board.hooks(Options()).on_depth(4, ["no_sum_of_cubes"])
-    job = api.PdrJob(system, [], 1.0)
+    job = PdrJob(system, [], 1.0)
     job.stop()
     job._proc = multiprocessing.get_context("fork").Process(target=time.sleep, args=(90,))
     job._proc.start()
@@ -224,8 +225,10 @@ def test_a_signal_ends_the_run_with_its_verdicts_and_no_process_left(
         time.sleep(1.0)
         children = _descendants(proc.pid)
         assert len(children) >= want, children
-        if extra:
-            assert len(children) <= 2 + 2, children  # min(N, cores, properties) workers (+ their helpers)
+        if extra:  # min(N, cores, properties) workers; their fork servers, resource trackers and PDR
+            # children are below them (how many of those are up 1 s in depends on how fast the workers start)
+            workers = {c for c in children if _parent(c) == proc.pid}
+            assert len(workers) <= 2, children
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -240,6 +243,14 @@ def test_a_signal_ends_the_run_with_its_verdicts_and_no_process_left(
     time.sleep(0.5)
     left = [c for c in children if _running(c)]
     assert not left, f"processes left after the run: {left}"
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return None
 
 
 def _pdr_children(pids: set[int]) -> list[int]:

@@ -1,7 +1,5 @@
 """`python -m zcheck`: the command line."""
 
-import sys
+from zcheck.cli import entry
 
-from zcheck.cli import main
-
-sys.exit(main())
+entry()

@@ -11,11 +11,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from zcheck.checker.bmc import Options
 from zcheck.checker.kind import Cti
-from zcheck.checker.pdr_job import PdrJob
 from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, StageRun, VerifyOptions
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
 from zcheck.checker.results import Holds, Proved, Result, Unknown, Violated
@@ -25,6 +24,9 @@ from zcheck.deadline import Deadline
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN
 from zcheck.system.ir import Property as Property, System as System
 from zcheck.system.build import build as build  # re-exported: api.build is the pipeline's entry
+
+if TYPE_CHECKING:  # the PDR process is started, and its module loaded, only when the portfolio needs it
+    from zcheck.checker.pdr_job import PdrJob
 
 
 @dataclass(frozen=True)

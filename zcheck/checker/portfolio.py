@@ -31,22 +31,24 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, Mapping, Protocol, assert_never
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, assert_never
 
 from zcheck.checker.bmc import Options, bmc
 from zcheck.checker.encode import Encoding
 from zcheck.checker.explicit import Stop, explore
 from zcheck.checker.explicit_layout import needs_interpreter
-from zcheck.checker.infer import Budget as InferBudget, infer, sample
-from zcheck.system.sample import Sample, Samples
 from zcheck.checker.kind import Cti, GaveUp, prove
 from zcheck.checker.pdr import PDR_RLIMIT_AUTO, PDR_RLIMIT_PDR, PdrStatus
-from zcheck.checker.pdr_job import PdrJob, PdrOutcome
 from zcheck.checker.results import BUDGET_SPENT, Holds, Proved, Result, Unknown, Violated
 from zcheck.deadline import NO_DEADLINE, Deadline
 from zcheck.spec import typed as t
 from zcheck.system.evaluate import Value
 from zcheck.system.ir import Property, System
+
+if TYPE_CHECKING:  # imported where used: a run that BMC and k = 1 settle loads neither (start-up time)
+    from zcheck.checker.infer import Budget as InferBudget
+    from zcheck.checker.pdr_job import PdrJob, PdrOutcome
+    from zcheck.system.sample import Samples
 
 
 class Engine(StrEnum):
@@ -329,8 +331,10 @@ class Portfolio:
         todo = [p for p in props if p.kind != "cover" and not isinstance(self.raw.get(p.name), (Proved, Violated))]
         if not todo:
             return
+        from zcheck.checker.infer import Budget, infer
+
         b = self.opts.budgets
-        budget = InferBudget(rlimit=b.infer_query, total=b.infer_total, deadline=self.deadline.at)
+        budget = Budget(rlimit=b.infer_query, total=b.infer_total, deadline=self.deadline.at)
         samples = self._samples(budget)
         for p in todo:
             if self.deadline.expired():
@@ -357,6 +361,9 @@ class Portfolio:
         exhaustion's breadth-first search when it covered every variable (compiled, a
         hundred times faster than the evaluator's search, and every choice enumerated),
         else system/sample.py's search."""
+        from zcheck.checker.infer import sample
+        from zcheck.system.sample import Sample, Samples
+
         if self._reached is None:
             return sample(self.system, budget)
         kept = self._reached[:budget.samples.states]
@@ -411,6 +418,8 @@ class Portfolio:
         targets = [p for p in self._open(props) if p.kind != "cover"]
         if not targets or self.deadline.expired():
             return None
+        from zcheck.checker.pdr_job import PdrJob
+
         self._job = self.listener.attach(PdrJob(self.system, targets, budget))
         return self._job
 

@@ -3,6 +3,6 @@ rendering), the one exit-code table (exits.py), the Deadline and cancellation th
 cover a whole command (control.py, interrupt.py), and atomic, terminal-safe output
 (output.py). The only place that prints and sets exit codes; no domain logic."""
 
-from zcheck.cli.main import main
+from zcheck.cli.main import entry, main
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]

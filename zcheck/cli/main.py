@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from zcheck.cli.control import Control, sigterm_like_ctrl_c
 from zcheck.cli.exits import Exit
@@ -59,6 +60,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(exc)
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def entry() -> NoReturn:
+    """The process's entry (the `zcheck` script, `python -m zcheck`): `main`, then an
+    exit that skips the interpreter's teardown, which freed every Z3 term and syntax
+    node one by one: 0.05 s of CPU after `verify` had printed its last line. Standard
+    output and error are flushed first; when a flush fails (a closed pipe), or when
+    child processes were started (multiprocessing's exit handlers join them), the
+    ordinary exit runs instead."""
+    code = main()
+    if not any(m in sys.modules for m in ("multiprocessing", "concurrent.futures")):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
 
 
 def _run(args: argparse.Namespace, control: Control) -> int:

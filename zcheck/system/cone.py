@@ -5,8 +5,9 @@ state predicate, or the condition of one of its assert sites), an `assume` or th
 `init` block reads it, the initialiser of a variable of the cone reads it, or a
 transition that writes a variable of the cone reads it (anywhere in its body: a
 `require`, an `if` condition, an index, a value, a `let`, the bounds of an `any`).
-The graph is a networkx DiGraph with an edge var -> transition for each read and
-transition -> var for each write; the cone is the roots and their ancestors.
+The graph has an edge var -> transition for each read and transition -> var for each
+write; the cone is the roots and their ancestors (a search over the reversed edges: a
+graph library cost every `verify` 0.1 s to import, for this one search).
 
 `slice_system(system, props)` keeps the cone's variables, the transitions that write
 one of them or hold an assert site of P, and the properties P. In a kept transition
@@ -30,6 +31,8 @@ from zcheck.spec import typed as t
 from zcheck.spec.ops import Op
 from zcheck.spec.types import BoolT
 from zcheck.system.ir import Property, System
+
+_Node = tuple[str, str | int]  # ("var", name) or ("tr", index of the transition)
 
 
 def expr_reads(e: t.TExpr, out: set[str]) -> None:
@@ -118,11 +121,9 @@ def _transition_accesses(system: System, props: list[Property]) -> list[tuple[se
 
 
 def _cone(system: System, props: list[Property], per_tr: list[tuple[set[str], set[str], bool]]) -> frozenset[str]:
-    import networkx as nx  # here, not at import: 0.16 s that `zcheck verify` pays only for PDR
-
     checked = frozenset(p.name for p in props)
-    g = nx.DiGraph()
-    roots: set[tuple[str, str | int]] = set()  # ("var", name) and ("tr", index)
+    preds: dict[_Node, set[_Node]] = {}  # the graph's edges, reversed: node -> its predecessors
+    roots: set[_Node] = set()
     names: set[str] = set()
     for p in props:
         if p.expr is not None:
@@ -135,17 +136,28 @@ def _cone(system: System, props: list[Property], per_tr: list[tuple[set[str], se
         if v.init is not None:
             deps: set[str] = set()
             expr_reads(v.init, deps)
-            g.add_edges_from((("var", u), ("var", v.name)) for u in deps)
+            preds.setdefault(("var", v.name), set()).update(("var", u) for u in deps)
     for i, (reads, writes, site) in enumerate(per_tr):
-        node = ("tr", i)
-        g.add_node(node)
+        node: _Node = ("tr", i)
         if site:
             roots.add(node)
-        g.add_edges_from((("var", v), node) for v in reads)
-        g.add_edges_from((node, ("var", v)) for v in writes)
-    g.add_nodes_from(roots)
-    closed: set[tuple[str, str | int]] = set(roots).union(*(nx.ancestors(g, r) for r in roots))
+        preds.setdefault(node, set()).update(("var", v) for v in reads)
+        for w in writes:
+            preds.setdefault(("var", w), set()).add(node)
+    closed = _ancestors(preds, roots)
     return frozenset(n for kind, n in closed if kind == "var" and isinstance(n, str))
+
+
+def _ancestors(preds: dict[_Node, set[_Node]], roots: set[_Node]) -> set[_Node]:
+    """`roots` and every node with a path to one of them."""
+    seen = set(roots)
+    todo = list(roots)
+    while todo:
+        for u in preds.get(todo.pop(), ()):
+            if u not in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen
 
 
 def _slice_body(body: tuple[t.TStmt, ...], keep: frozenset[str], checked: frozenset[str]) -> tuple[t.TStmt, ...]:
