@@ -6,7 +6,10 @@ equal the number of reachable states zcheck's explicit engine reports for
 `zcheck verify bench/models/lock_workers.zdl -D NW=n` (82 and 7,351; zcheck does not
 reduce by symmetry at these sizes, its certificate says so), and both must find no
 violation. With the reduction on, pan must still search the whole (reduced) space
-without error, storing fewer states. Needs ``spin`` and ``gcc``; skipped without them.
+without error, storing fewer states. The buggy variant (worker 0 takes B, then A:
+promela_locks.zdl_abba for the ZDL text) must be violated by both, with the same
+shortest counterexample length for `deadlock` (pan breadth first, without reduction,
+which keeps shortest paths). Needs ``spin`` and ``gcc``; skipped without them.
 """
 
 from __future__ import annotations
@@ -49,6 +52,14 @@ def _zcheck_states(nw: int) -> int:
     return int(count)
 
 
+def _zcheck_violations(path: Path, nw: int) -> dict[str, int]:
+    out = subprocess.run([sys.executable, "-m", "zcheck", "verify", str(path), "-D", f"NW={nw}",
+                          "-p", "deadlock", "-p", "lockdep", "-p", "stuck"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+): VIOLATED at depth (\d+)$", out.stdout, re.M)}
+
+
 def test_promela_text_is_well_formed():
     pml = _load("promela_locks").promela_locks(3)
     assert "#define NW 3" in pml and "active [NW] proctype worker()" in pml
@@ -81,3 +92,25 @@ def test_twin_with_reduction_searches_fewer_states(tmp_path):
     assert r["status"] == "ok", r["pan_stdout_tail"]
     assert "-DNOREDUCE" not in r["cflags"] and "Partial Order Reduction" in r["pan_stdout_tail"]
     assert 0 < r["states_stored"] < 7351
+
+
+def test_abba_variant_swaps_worker_zeros_locks():
+    mod = _load("promela_locks")
+    zdl = mod.zdl_abba(MODEL.read_text())
+    assert zdl.count("if self == 0") == 2 and "model lock_workers_abba" in zdl
+    pml = mod.promela_locks(2, abba=True)
+    assert "(_pid == 0 && B == 0 || _pid != 0 && A == 0) ->" in pml
+    with pytest.raises(ValueError):
+        mod.zdl_abba("model other\n")
+
+
+@needs_spin
+def test_buggy_twin_deadlocks_at_zchecks_depth(tmp_path):
+    zdl = tmp_path / "lock_workers_abba.zdl"
+    zdl.write_text(_load("promela_locks").zdl_abba(MODEL.read_text()))
+    found = _zcheck_violations(zdl, 2)
+    assert found == {"deadlock": 6, "stuck": 6, "lockdep": 10}
+    r = _load("run_spin_locks").run_spin_locks(2, time_cap_s=120, mem_cap_mb=1024, workdir=tmp_path, abba=True,
+                                               search="bfs", reduce=False)
+    assert r["status"] == "violation" and r["violated"] == "deadlock", r["pan_stdout_tail"]
+    assert r["steps"] == found["deadlock"]

@@ -6,8 +6,11 @@ system as
     zcheck verify bench/models/lock_workers.zdl -D NW=nw
 
 with every property zcheck checks there by default: the invariant ``bounded``, the
-range checks of the stores (``worker[i].STEP.range@LINE``), ``lock(A)``, ``lock(B)``,
-``lockdep``, ``deadlock`` and ``stuck``.
+range checks of the stores (``worker[i].STEP.range@LINE``; choose's holds by
+construction, as only 0 .. NSLOT - 1 are offered), ``lock(A)``, ``lock(B)``,
+``lockdep``, ``deadlock`` and ``stuck``. ``promela_locks(nw, abba=True)`` is the twin of
+the buggy variant ``zdl_abba``: worker 0 takes B at take_a and A at take_b, an AB-BA
+inversion (deadlock at depth 6, lockdep at depth 10).
 
 Encoding:
 
@@ -66,29 +69,50 @@ def _choose(check: str) -> str:
     return "     if                    /* choose: if !held { cur := any in 0 .. NSLOT } */\n" + "".join(opts) + "     fi;\n"
 
 
-_STEPS = """\
-     d_step {              /* peek */
+def _acquire(lock: str, other: str) -> str:
+    """``acquire lock`` after its guard: zcheck's lockdep checks and updates, then the owner."""
+    return (f"assert({lock} != ME);                /* lockdep: {lock} not held already */\n"
+            f"       assert(!({other} == ME && dep_{lock}{other}));   /* lockdep: taking {lock} holding {other}, "
+            f"{lock} before {other} recorded */\n"
+            f"       dep_{other}{lock} = dep_{other}{lock} || {other} == ME;\n"
+            f"       {lock} = ME")
+
+
+def _take(first: str, second: str, abba: bool) -> str:
+    """The body of an acquire step: ``first`` (``second`` for worker 0 with ``abba``)."""
+    if not abba:
+        return f"{first} == 0 ->\n       {_acquire(first, second)};\n"
+    return (f"(_pid == 0 && {second} == 0 || _pid != 0 && {first} == 0) ->\n"
+            f"       if\n       :: _pid == 0 ->\n       {_acquire(second, first)}\n"
+            f"       :: else ->\n       {_acquire(first, second)}\n       fi;\n")
+
+
+def _wait(lock: str, abba: bool) -> str:
+    """wait[_pid] for a worker about to acquire ``lock`` (1: A, 2: B; worker 0 swaps with abba)."""
+    code, swapped = (1, 2) if lock == "A" else (2, 1)
+    return f"wait[_pid] = (_pid == 0 -> {swapped} : {code})" if abba else f"wait[_pid] = {code}"
+
+
+def _release(lock: str) -> str:
+    """``release lock``, checking ``lock(L)``. Unchanged with abba: worker 0 holds both
+    locks at drop_b and drop_a, as the others do."""
+    return f"assert({lock} == ME);                /* lock({lock}) */\n       {lock} = 0;\n"
+
+
+def _steps(abba: bool) -> str:
+    return f"""\
+     d_step {{              /* peek */
        assert(load[cur] < 4);          /* worker[i].peek.range: seen in 0 .. 4 */
        seen = load[cur];
-       wait[_pid] = 1;
+       {_wait("A", abba)};
        check()
-     };
-     d_step {              /* take_a: acquire A */
-       A == 0 ->
-       assert(A != ME);                /* lockdep: A not held already */
-       assert(!(B == ME && dep_AB));   /* lockdep: taking A holding B, A before B recorded */
-       dep_BA = dep_BA || B == ME;
-       A = ME;
-       wait[_pid] = 2;
+     }};
+     d_step {{              /* take_a: acquire A */
+       {_take("A", "B", abba)}       {_wait("B", abba)};
        check()
-     };
-     d_step {              /* take_b: acquire B, then move a token */
-       B == 0 ->
-       assert(B != ME);
-       assert(!(A == ME && dep_BA));
-       dep_AB = dep_AB || A == ME;
-       B = ME;
-       wait[_pid] = 0;
+     }};
+     d_step {{              /* take_b: acquire B, then move a token */
+       {_take("B", "A", abba)}       wait[_pid] = 0;
        if
        :: held ->
           assert(load[cur] - 1 >= 0 && load[cur] - 1 < 4);   /* worker[i].take_b.range */
@@ -104,24 +128,21 @@ _STEPS = """\
           fi
        fi;
        check()
-     };
-     d_step {              /* drop_b: release B */
-       assert(B == ME);                /* lock(B) */
-       B = 0;
-       check()
-     };
-     d_step {              /* drop_a: release A */
-       assert(A == ME);                /* lock(A) */
-       A = 0;
-       assert((moves + 1) % 4 < 4);    /* worker[i].drop_a.range */
+     }};
+     d_step {{              /* drop_b: release B */
+       {_release("B")}       check()
+     }};
+     d_step {{              /* drop_a: release A */
+       {_release("A")}       assert((moves + 1) % 4 < 4);    /* worker[i].drop_a.range */
        moves = (moves + 1) % 4;
        check()
-     }
+     }}
 """
 
 
-def promela_locks(nw: int, *, check: str = "steps") -> str:
-    """The Promela twin of lock_workers.zdl for NW = ``nw`` (see the module docstring)."""
+def promela_locks(nw: int, *, check: str = "steps", abba: bool = False) -> str:
+    """The Promela twin of lock_workers.zdl for NW = ``nw`` (see the module docstring);
+    with ``abba``, of its buggy variant ``zdl_abba`` (worker 0 takes B, then A)."""
     if check not in ("steps", "every"):
         raise ValueError(f"check must be 'steps' or 'every', got {check!r}")
     if not 1 <= nw <= 250:
@@ -129,7 +150,7 @@ def promela_locks(nw: int, *, check: str = "steps") -> str:
     bounded = " && ".join(f"load[{s}] <= 3" for s in range(NSLOT))
     return f"""\
 /* Generated by bench/spin/promela_locks.py: the Promela twin of bench/models/lock_workers.zdl
-   with NW = {nw}, NSLOT = {NSLOT}; state predicates checked: {check}. */
+   with NW = {nw}, NSLOT = {NSLOT}{"; buggy: worker 0 takes B, then A" if abba else ""}; state predicates checked: {check}. */
 
 #define NW {nw}
 #define NSLOT {NSLOT}
@@ -159,14 +180,31 @@ active [NW] proctype worker() {{
   byte seen = 0;
   do
   :: 
-{_choose(check)}{_STEPS}  od
+{_choose(check)}{_steps(abba)}  od
 }}
 """
+
+
+_ABBA = (
+    ("  step take_a {\n    acquire A\n", "  step take_a {\n    if self == 0 { acquire B } else { acquire A }\n"),
+    ("  step take_b {\n    acquire B\n", "  step take_b {\n    if self == 0 { acquire A } else { acquire B }\n"),
+)
+
+
+def zdl_abba(source: str) -> str:
+    """The buggy variant of lock_workers.zdl's text: worker 0 takes B, then A (an AB-BA
+    inversion: ``deadlock`` and ``lockdep`` are violated, and ``stuck`` with NW = 2)."""
+    for old, new in _ABBA:
+        if source.count(old) != 1:
+            raise ValueError(f"lock_workers.zdl changed: {old.strip()!r} is not there once")
+        source = source.replace(old, new)
+    return source.replace("model lock_workers", "model lock_workers_abba", 1)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
 
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: promela_locks.py NW [every]")
-    sys.stdout.write(promela_locks(int(sys.argv[1]), check="every" if sys.argv[2:] == ["every"] else "steps"))
+    if len(sys.argv) < 2:
+        sys.exit("usage: promela_locks.py NW [every] [abba]")
+    sys.stdout.write(promela_locks(int(sys.argv[1]), check="every" if "every" in sys.argv[2:] else "steps",
+                                   abba="abba" in sys.argv[2:]))
