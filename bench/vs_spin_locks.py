@@ -59,7 +59,7 @@ def verdicts(out: str) -> dict[str, list[str]]:
 
 
 def summary(by: dict[str, list[str]]) -> str:
-    """"PROVED (all 16)", or what there is: "12 proved, 9 HOLD to depth 10"."""
+    """"PROVED (all 16)", or what there is: "12 proved, 9 holds to depth 10"."""
     n = sum(len(v) for k, v in by.items() if k != "depths")
     if n and len(by.get("PROVED", [])) == n:
         return f"PROVED (all {n})"
@@ -139,6 +139,20 @@ def winner(r: dict) -> str:
     return "zcheck" if z_ans else "SPIN" if s_ans else "neither"
 
 
+def verdict_lines(rows: list[dict]) -> list[str]:
+    """Where each tool answers first, per variant, from this run's rows."""
+    lines = []
+    for buggy in (False, True):
+        by: dict[str, list[str]] = {}
+        for r in rows:
+            if r["buggy"] == buggy:
+                by.setdefault(winner(r), []).append(str(r["n"]))
+        if by:
+            what = "a counterexample (buggy)" if buggy else "a proof (fixed)"
+            lines.append(f"First to {what}: " + "; ".join(f"{w} at NW = {', '.join(ns)}" for w, ns in by.items()) + ".")
+    return lines
+
+
 def markdown(rows: list[dict], time_cap: float, mem_cap: int) -> str:
     out = [[str(r["n"]), "buggy (AB-BA)" if r["buggy"] else "fixed",
             f"{r['zcheck']}; {fmt_s(r['zcheck_s'])} s, {r['zcheck_mib']:.0f} MiB",
@@ -149,4 +163,5 @@ def markdown(rows: list[dict], time_cap: float, mem_cap: int) -> str:
         "processes. For the fixed model the zcheck verdict counts every property it checks by default; "
         "\"answers first\" is the tool that returns a proof (fixed) or a counterexample (buggy) in less time, "
         "and a proof beats no proof.", "",
-        table(["NW", "variant", "zcheck verify", "SPIN (dfs, POR)", "SPIN / zcheck time", "answers first"], out)])
+        table(["NW", "variant", "zcheck verify", "SPIN (dfs, POR)", "SPIN / zcheck time", "answers first"], out),
+        "", " ".join(verdict_lines(rows))])

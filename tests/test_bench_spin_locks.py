@@ -114,3 +114,32 @@ def test_buggy_twin_deadlocks_at_zchecks_depth(tmp_path):
                                                search="bfs", reduce=False)
     assert r["status"] == "violation" and r["violated"] == "deadlock", r["pan_stdout_tail"]
     assert r["steps"] == found["deadlock"]
+
+
+def _bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.syspath_prepend(str(ROOT / "bench" / "spin"))
+    spec = importlib.util.spec_from_file_location("bench_vs_spin_locks", ROOT / "bench" / "vs_spin_locks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_zcheck_verdicts_are_summarised_as_they_are(monkeypatch):
+    mod = _bench(monkeypatch)
+    out = ("  PROVED       bounded                    by k-induction, k = 1; certificate re-checked\n"
+           "  HOLDS        worker[0].peek.range@33    up to depth 10 (bounded, not a proof)\n"
+           "  UNKNOWN      deadlock                   timeout\n"
+           "  PROVED       stuck                      by PDR (Spacer); certificate re-checked\n")
+    assert mod.summary(mod.verdicts(out)) == "2 proved, 1 holds to depth 10, 1 unknown"
+    assert mod.summary(mod.verdicts(out.replace("HOLDS ", "PROVED").replace("UNKNOWN", "PROVED "))) == "PROVED (all 4)"
+
+
+def test_a_proof_beats_a_faster_non_answer(monkeypatch):
+    mod = _bench(monkeypatch)
+    row = {"n": 3, "buggy": False, "zcheck": "7 proved, 14 unknown", "zcheck_s": 30.0,
+           "spin": {"status": "ok", "total_s": 40.0}}
+    assert mod.winner(row) == "SPIN"
+    assert mod.winner({**row, "zcheck": "PROVED (all 21)"}) == "zcheck"
+    assert mod.winner({**row, "spin": {"status": "did not finish: time", "total_s": 120.0}}) == "neither"
+    assert mod.verdict_lines([row]) == ["First to a proof (fixed): SPIN at NW = 3."]
