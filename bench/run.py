@@ -1,7 +1,8 @@
 """The benchmark suite: `python bench/run.py [--quick]` rewrites docs/benchmarks.md.
 
 Sections: zcheck's BMC against hand-written Z3 encodings (bench/peers.py), against
-SPIN on the section hotplug model (bench/vs_spin.py), BMC time and memory against
+SPIN on the section hotplug model (bench/vs_spin.py) and on threads and locks
+(bench/vs_spin_locks.py), BMC time and memory against
 depth (bench/scaling.py, with docs/bmc-scaling.svg), the ablation of BMC's
 optimisations, start-up times (bench/startup.py) and replay against trace size
 (bench/replay_scale.py). Every figure is measured in
@@ -24,6 +25,7 @@ import scaling  # noqa: E402
 import replay_scale  # noqa: E402
 import startup  # noqa: E402
 import vs_spin  # noqa: E402
+import vs_spin_locks  # noqa: E402
 from common import ROOT, machine  # noqa: E402
 
 NOTES = ROOT / "bench" / "NOTES.md"
@@ -34,7 +36,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--quick", action="store_true", help="one repetition, small sizes (under 5 minutes)")
     ap.add_argument("--reps", type=int, help="repetitions per measurement (default 3, --quick 1)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    ap.add_argument("--skip", action="append", default=[], choices=("peers", "spin", "scaling", "ablation", "startup", "replay"))
+    ap.add_argument("--skip", action="append", default=[], choices=("peers", "spin", "spin-locks", "scaling", "ablation", "startup", "replay"))
     args = ap.parse_args(argv)
     reps = args.reps or (1 if args.quick else 3)
     t0 = time.monotonic()
@@ -50,6 +52,8 @@ def main(argv: list[str]) -> int:
             parts += [vs_spin.markdown(vs_spin.measure(args.quick, reps, cap, mem), cap, mem), ""]
         else:
             parts += ["SPIN is not installed here (`apt-get install spin`): section not measured.", ""]
+    if "spin-locks" not in args.skip:
+        parts += _spin_locks(args.quick, reps)
     if "scaling" not in args.skip:
         cap = 60.0 if args.quick else 120.0
         data = scaling.measure(args.quick, reps, cap)
@@ -74,6 +78,15 @@ def main(argv: list[str]) -> int:
     args.out.write_text("\n".join(parts) + "\n")
     print(f"wrote {args.out} in {time.monotonic() - t0:.0f} s")
     return 0
+
+
+def _spin_locks(quick: bool, reps: int) -> list[str]:
+    parts = ["## 2b. zcheck against SPIN on threads and locks (lock_workers, NW workers)", "",
+             vs_spin_locks.__doc__.strip().split("\n\n", 1)[1], ""]
+    if not vs_spin_locks.available():
+        return parts + ["SPIN is not installed here (`apt-get install spin`): section not measured.", ""]
+    cap, mem = (30.0, 4096) if quick else (120.0, 4096)
+    return parts + [vs_spin_locks.markdown(vs_spin_locks.measure(quick, reps, cap, mem), cap, mem), ""]
 
 
 def _header(quick: bool, reps: int) -> str:

@@ -166,3 +166,32 @@ def test_local_check_variant_finds_the_same_violation(tmp_path):
                                    check="local")
     assert r["status"] == "violation" and r["violated"] == "device_not_allocatable"
     assert r["trail_actions"] == 2
+
+
+# --- the section's prose: where the comparison means something --------------------
+
+def _vs_spin(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.syspath_prepend(str(ROOT / "bench" / "spin"))
+    spec = importlib.util.spec_from_file_location("bench_vs_spin", ROOT / "bench" / "vs_spin.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _row(n: int, status: str, total: float, compile_s: float, zcheck_s: float = 0.6) -> dict:
+    spin = {"status": status, "total_s": total, "gen_compile_s": compile_s}
+    return {"n": n, "buggy": False, "zcheck_s": zcheck_s, "spin": {"dfs": spin, "bfs": dict(spin)}}
+
+
+def test_regime_says_where_the_comparison_means_something(monkeypatch):
+    mod = _vs_spin(monkeypatch)
+    small, mid, big = _row(6, "ok", 2.0, 1.8), _row(12, "ok", 8.0, 2.6), _row(16, "did not finish: time", 120.0, 3.0)
+    below, above = mod._regime([small, mid, big])
+    assert "Below N = 16 both tools finish" in below
+    assert "90% at N = 6" in below and "at N = 6 the ratio is dominated by SPIN's compile time" in below
+    assert "at N = 12 its search already takes most of it" in below
+    assert "means something from N = 16" in above and "does not finish within the cap (N = 16)" in above
+    assert "at least 200x" in above and above.endswith("met.")
+    quick = mod._regime([small])
+    assert "did not measure N that large" in quick[-1]

@@ -184,7 +184,7 @@ def _trail_steps(trail: Path) -> int:
     return steps
 
 
-def _run_capped(cmd: list[str], cwd: Path, timeout: float) -> tuple[str, bool]:
+def run_capped(cmd: list[str], cwd: Path, timeout: float) -> tuple[str, bool]:
     """Run ``cmd`` in its own process group; (stdout+stderr, timed out)."""
     p = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
@@ -265,7 +265,7 @@ def run_spin(
     result["gen_compile_s"] = t1 - t0
     result["cflags"] = cflags
 
-    out, timed_out = _run_capped([f"./{pan}", f"-m{max_depth}", f"-w{hash_bits}"], workdir, deadline - t1)
+    out, timed_out = run_capped([f"./{pan}", f"-m{max_depth}", f"-w{hash_bits}"], workdir, deadline - t1)
     result["search_s"] = time.monotonic() - t1
     parsed = parse_pan(out)
     result.update({k: v for k, v in parsed.items() if k not in ("memory_out", "interrupted")})
