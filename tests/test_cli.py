@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import pytest
 
 from zcheck import cli
 from zcheck.diagnostics import CODES
+from zcheck.spec.frontend import check_file
+from zcheck.testing import collect, groups, run_group
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "models" / "zone_device_max_pfn.zdl"
@@ -126,10 +129,27 @@ def test_same_seed_same_bytes() -> None:
     assert runs[0] == runs[1]
 
 
-def test_models_pass_their_own_checks() -> None:
-    proc = zcheck("test", "models", timeout=1200)  # about 100 s on an idle 2-core machine; loose when busy
+def _library_groups() -> list[tuple[str, int]]:
+    """(model, index) of each group of `check` directives of the library that share one run."""
+    return [(os.path.relpath(f, ROOT), i) for f in collect([str(ROOT / "models")])
+            for i, _ in enumerate(groups(check_file(f).checks))]
+
+
+@pytest.mark.parametrize("model,index", _library_groups(), ids=lambda v: str(v))
+def test_models_pass_their_own_checks(model: str, index: int) -> None:
+    """What `zcheck test models` runs, one group of directives per test (in-process, so
+    that the workers share the about 60 s it takes; the longest group is ~15 s)."""
+    checks = groups(check_file(str(ROOT / model)).checks)[index]
+    outcomes = run_group(str(ROOT / model), checks)
+    assert len(outcomes) == len(checks)
+    assert all(o.passed for o in outcomes), [f"{o.name}: got {o.got}" for o in outcomes if not o.passed]
+
+
+def test_models_pass_exits_0_with_the_summary() -> None:
+    proc = zcheck("test", "models/section_hotplug.zdl", "models/mixed_section.zdl")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.strip().splitlines()[-1].endswith("0 failed")
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == f"{len(lines) - 1} passed, 0 failed" and len(lines) > 2
 
 
 def test_failed_expectation_exits_1(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from zcheck import api
@@ -78,14 +79,11 @@ def run_file(path: str) -> tuple[list[Outcome], list[str]]:
         checked = check_file(path)
     except DiagnosticError as exc:
         return [], [render(d) for d in exc.diagnostics]
-    groups: dict[tuple, list[ast.CheckDecl]] = {}  # type: ignore[type-arg]
-    for c in checked.checks:
-        groups.setdefault(_group_key(c), []).append(c)
     outcomes: list[Outcome] = []
     errors: list[str] = []
-    for checks in groups.values():
+    for checks in groups(checked.checks):
         try:
-            outcomes += _run_group(path, checks)
+            outcomes += run_group(path, checks)
         except DiagnosticError as exc:
             errors += [render(d) for d in exc.diagnostics]
     order = {id(c): i for i, c in enumerate(checked.checks)}
@@ -93,7 +91,17 @@ def run_file(path: str) -> tuple[list[Outcome], list[str]]:
     return outcomes, errors
 
 
-def _run_group(path: str, checks: list[ast.CheckDecl]) -> list[Outcome]:
+def groups(checks: Iterable[ast.CheckDecl]) -> list[list[ast.CheckDecl]]:
+    """The directives that share one run (same constants, scenario, depth and engine), in
+    the order of their first directive."""
+    out: dict[tuple, list[ast.CheckDecl]] = {}  # type: ignore[type-arg]
+    for c in checks:
+        out.setdefault(_group_key(c), []).append(c)
+    return list(out.values())
+
+
+def run_group(path: str, checks: list[ast.CheckDecl]) -> list[Outcome]:
+    """Run one group of `groups` (raises DiagnosticError for a directive in error)."""
     first = checks[0]
     start = time.monotonic()
     system = api.build(path, scenario=first.scenario, expr_overrides={o.name: o.value for o in first.overrides})

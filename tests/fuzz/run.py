@@ -67,18 +67,25 @@ def _fmt_round_trip(text: str) -> str | None:
     return None
 
 
-def campaign(cases: int, mutants_per_model: int, seed: int, report: str | None, depth: int = 2) -> Tally:
+def campaign(cases: int, mutants_per_model: int, seed: int, report: str | None, depth: int = 2,
+             part: int = 0, parts: int = 1) -> Tally:
+    """Run `cases` cases (each generated model, then its mutants). With `parts` > 1, only
+    the models whose index is `part` modulo `parts`: the parts of one campaign together
+    run exactly its cases (the generation is the same; each part skips the others' runs)."""
     tally = Tally()
     work = tempfile.mkdtemp(prefix="zcheck-fuzz-")
     path = os.path.join(work, "case.zdl")
     per_model = mutants_per_model + 1
+    generated = [0]
 
     @hseed(seed)
     @settings(max_examples=max(1, cases // per_model), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(models())
     def one(text: str) -> None:
-        if tally.cases >= cases:
+        index = generated[0]
+        generated[0] += 1
+        if index * per_model >= cases or index % parts != part:
             return
         tally.valid_generated += 1
         out = run_case(text, path, depth)
@@ -88,7 +95,7 @@ def campaign(cases: int, mutants_per_model: int, seed: int, report: str | None, 
         tally.fmt_round_trips += 1
         if problem:
             tally.failures.append(f"{problem}\n{text}")
-        rnd = random.Random(f"{seed}:{tally.cases}")
+        rnd = random.Random(f"{seed}:{index * per_model + 1}")  # the cases before it, in the whole campaign
         for _ in range(mutants_per_model):
             mutant, how = mutate(text, rnd)
             out = run_case(mutant, path, depth)
