@@ -2,9 +2,9 @@
 
 The encoding keeps a map over a small key type as one constant per key and state when
 the type has at most `Encoding(cell_keys=...)` keys. Both representations must give
-BMC the same verdicts at the same shortest depths, counterexamples that replay on the
-evaluator (decode compares every state's maps with the evaluator's, keys outside the
-key type included), and the explicit engine's answers. The models below read and write
+BMC the same verdicts at the same shortest depths, counterexamples of that length
+that replay on the evaluator (decode compares every state's maps with the evaluator's,
+keys outside the key type included), and the explicit engine's answers. The models below read and write
 keys outside the key type (ZDL maps are total), fill ranges that straddle its end, index
 a map by its own values, and key maps by an enum.
 """
@@ -85,10 +85,6 @@ cover full: seen[RED] == 2 && seen[GREEN] == 2
 """
 
 MODELS = {"outside": OUTSIDE, "indirect": INDIRECT, "enum_keys": ENUM_KEYS}
-# BMC minimises the choices of a counterexample but not which transitions it takes:
-# where two shortest paths exist (indirect's a1;a0 and a1;a1 both reach `a_three`), the
-# solver may return either. These models' counterexamples are compared step by step.
-SAME_PATH = {"outside", "enum_keys"}
 
 
 def _system(name: str) -> System:
@@ -106,7 +102,11 @@ def _verdict(r: Result) -> tuple[str, int]:
 
 def _trace(r: Result) -> tuple[list[str], list[dict[str, object]]]:
     """The replayed trace: the transitions taken and every state (decode raises
-    ReplayError when the solver's states differ from the evaluator's)."""
+    ReplayError when the solver's states differ from the evaluator's). Two encodings
+    need not give the same trace when several shortest ones exist: BMC minimises the
+    integer choices of a counterexample, not which transitions it takes nor its enum
+    choices, and the solver's pick among the rest depends on the terms it was given
+    (and on what earlier tests created in Z3's shared context)."""
     assert isinstance(r, Violated)
     trace = decode(r)
     return [s.transition for s in trace.steps], [trace.state(i) for i in range(trace.length + 1)]
@@ -125,11 +125,8 @@ def test_cells_and_chains_give_the_same_verdicts_and_traces(name: str) -> None:
     assert {n: _verdict(r) for n, r in cells.items()} == {n: _verdict(r) for n, r in chains.items()}
     violated = [n for n, r in cells.items() if isinstance(r, Violated)]
     assert violated, "each model violates something, so that traces are compared"
-    for n in violated:
-        (path_a, states_a), (path_b, states_b) = _trace(cells[n]), _trace(chains[n])
-        assert (len(path_a), states_a[-1]) == (len(path_b), states_b[-1]), n
-        if name in SAME_PATH:
-            assert (path_a, states_a) == (path_b, states_b), n
+    for n in violated:  # both replay; the paths themselves may differ (see _trace)
+        assert len(_trace(cells[n])[0]) == len(_trace(chains[n])[0]) == cells[n].depth, n
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -33,7 +33,7 @@ from zcheck.system.semantics import const_choice, init_choice
 
 Term: TypeAlias = z3.ExprRef
 
-CELL_KEYS = 0  # default of Encoding's cell_keys (measured: see the commit that set it)
+CELL_KEYS = 16  # default of Encoding's cell_keys: cells win up to 16 keys, break even at 32, lose at 64 (pfn_walker_toctou BMC, NSECT swept)
 
 
 def sort_of(typ: Type) -> z3.SortRef:
