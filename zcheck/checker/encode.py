@@ -3,7 +3,9 @@
 Input: a `System` (IR). Output: Z3 formulas over one copy of each state variable per
 step (`name@k`), an action selector `act@k`, per-step parameters `T.param@k` and picks
 `T.choice@k`, and rigid symbolic constants. Maps are `maps.MapTerm` read functions, so a
-BMC formula has no array theory (the first state of k-induction reads a Z3 array). A violation `not forall x. phi` is encoded
+BMC formula has no array theory (the first state of k-induction reads a Z3 array); in
+states reached from init, a map over at most `cell_keys` keys is a constant per key
+(`name[key]@k`, `maps.MapCells`) instead of a read chain over every earlier write. A violation `not forall x. phi` is encoded
 with a fresh witness constant per query, so bad(P, k) is quantifier-free at the top.
 
     init()   = state@0 is the result of the initialisers and `init`, and the assumes hold
@@ -20,7 +22,7 @@ from typing import TypeAlias, assert_never
 import z3
 
 from zcheck.checker import testpoints
-from zcheck.checker.maps import MapArray, MapConst, MapFill, MapStore, MapTerm, ite, same
+from zcheck.checker.maps import MapArray, MapCells, MapConst, MapFill, MapStore, MapTerm, ite, outside, same
 from zcheck.checker.z3ops import Z3OPS
 from zcheck.spec import typed as t
 from zcheck.spec.ops import Op, width_of
@@ -30,6 +32,8 @@ from zcheck.system.lower import domain_of
 from zcheck.system.semantics import const_choice, init_choice
 
 Term: TypeAlias = z3.ExprRef
+
+CELL_KEYS = 16  # default of Encoding's cell_keys: cells win up to 16 keys, break even at 32, lose at 64 (pfn_walker_toctou BMC, NSECT swept)
 
 
 def sort_of(typ: Type) -> z3.SortRef:
@@ -225,11 +229,15 @@ def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term
 class Encoding:
     """The unrolled encoding of one `System`; formulas for each step are built once."""
 
-    def __init__(self, system: System, from_init: bool = True):
+    def __init__(self, system: System, from_init: bool = True, cell_keys: int = CELL_KEYS):
         """`from_init`: states are reached from init, so map breakpoints are known
-        (k-induction passes False: its first state is arbitrary)."""
+        (k-induction passes False: its first state is arbitrary). `cell_keys`: in
+        states reached from init, a map whose key type has at most this many keys is
+        one constant per key (`MapCells`); 0 keeps every map a read chain."""
         self.sys = system
         self.from_init = from_init
+        self.cell_keys = cell_keys
+        self._types = {v.name: v.type for v in system.vars}
         self._bps: dict[int, dict[str, list[Term]] | None] = {}
         self.rigid = {name: z3.Const(name, sort_of(typ)) for name, typ in system.rigid}
         self._states: dict[int, dict[str, Term]] = {}
@@ -398,10 +406,10 @@ class Encoding:
                 sites.setdefault(site.prop, []).append((i, site))
             quants.extend((i, path, guards, ctx) for path, guards, ctx in sym.quants)
         post: dict[str, Term] = {}
-        frame = []
+        frame: list[Term] = []
         for v in self.sys.vars:
             if isinstance(v.type, MapT):
-                post[v.name] = nexts[v.name]
+                post[v.name] = self._cells(v.name, v.type, nexts[v.name], pre[v.name], k + 1, frame)
             else:
                 post[v.name] = z3.Const(f"{v.name}@{k + 1}", sort_of(v.type))
                 frame.append(post[v.name] == nexts[v.name])
@@ -413,6 +421,23 @@ class Encoding:
 
     def trans(self, k: int) -> Term:
         return self.step(k).trans
+
+    def inside(self, var: str, index: t.TExpr) -> bool:
+        """A store into map `var` at `index` writes a key of the map's key type."""
+        typ = self._types[var]
+        return isinstance(typ, MapT) and _inside(index, typ.key)
+
+    def _cells(self, name: str, typ: MapT, value: MapTerm, before: MapTerm, k: int, frame: list[Term]) -> MapTerm:
+        """The map `name` in state k: `value` itself (a read chain), or a `MapCells` of
+        fresh constants `name[key]@k`, each equated in `frame` with `value` at its key,
+        when the key type is small (see `cell_keys`) and the step may write the map."""
+        keys = key_range(typ.key)
+        if value is before or not self.from_init or keys is None or keys[1] - keys[0] > self.cell_keys:
+            return value
+        lo, hi = keys
+        cells = tuple(z3.Const(f"{name}[{x}]@{k}", sort_of(typ.value)) for x in range(lo, hi))
+        frame.extend(c == value.read(z3.IntVal(lo + at)) for at, c in enumerate(cells))
+        return MapCells(lo, cells, outside(value, lo, hi, {}))
 
     # -------------------------------------------------------------- properties
 
@@ -482,6 +507,26 @@ class Encoding:
 
 
 MAX_INSTANCES = 64
+
+
+def key_range(typ: Type) -> tuple[int, int] | None:
+    """The keys [lo, hi) of a range or enum key type (None: any other type)."""
+    match typ:
+        case RangeT(lo=lo, hi=hi):
+            return lo, hi
+        case EnumT(members=members):
+            return 0, len(members)
+        case _:
+            return None
+
+
+def _inside(index: t.TExpr, key: Type) -> bool:
+    """The index is a parameter whose type lies within the key type: its transition
+    requires it in range (`lower._with_domains`), so a store at it never writes a key
+    outside the key type."""
+    own, keys = key_range(index.type), key_range(key)
+    return isinstance(index, t.Param) and own is not None and keys is not None \
+        and keys[0] <= own[0] and own[1] <= keys[1]
 
 
 def havocs(body: tuple[t.TStmt, ...]) -> list[t.SHavoc]:
@@ -567,7 +612,7 @@ class _Sym:
             case t.SStore(var=v, index=i, value=x):
                 i_t = self.named(expr(i, c)) if _indirect(i) else expr(i, c)
                 x_t = self.named(expr(x, c)) if _indirect(x) else expr(x, c)
-                c.cur[v] = MapStore(c.cur[v], i_t, x_t)
+                c.cur[v] = MapStore(c.cur[v], i_t, x_t, self.enc.inside(v, i))
                 self.breaks(v, [i_t, i_t + 1])
             case t.SFill(var=v, lo=lo, hi=hi, value=x):
                 lo_t, hi_t, val = expr(lo, c), expr(hi, c), expr(x, c)
@@ -626,7 +671,7 @@ class _Sym:
             c.cur[s.var] = x
         else:
             i_t = expr(s.index, c)
-            c.cur[s.var] = MapStore(c.cur[s.var], i_t, x)
+            c.cur[s.var] = MapStore(c.cur[s.var], i_t, x, self.enc.inside(s.var, s.index))
             self.breaks(s.var, [i_t, i_t + 1])
 
     def breaks(self, var: str, points: list[Term]) -> None:

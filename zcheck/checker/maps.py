@@ -2,7 +2,9 @@
 
 A map value in the encoding is a `MapTerm`: the initial default (`MapConst`), an
 arbitrary array (`MapArray`, only for the first state of k-induction), or an update of
-another map (`MapStore`, `MapFill`, `MapIte` for the merge of branches and transitions).
+another map (`MapStore`, `MapFill`, `MapIte` for the merge of branches and transitions),
+or, for a map over a small key type in a reached state, one constant per key
+(`MapCells`, with the keys outside the type read from `outside` of its update).
 `read(i)` expands into an if-then-else chain over scalars, memoised per index term.
 
 Why: with maps as Z3 arrays (Store/Lambda chains under `If` over the action selector)
@@ -92,9 +94,13 @@ class MapArray(MapTerm):
 
 
 class MapStore(MapTerm):
-    def __init__(self, prev: MapTerm, key: Term, value: Term):
+    """`inside`: the key is known to lie in the map's key type whenever the store is
+    taken (a parameter of that type, which its transition requires to be in range), so
+    `outside` may drop the store."""
+
+    def __init__(self, prev: MapTerm, key: Term, value: Term, inside: bool = False):
         super().__init__(prev.bv_keys)
-        self.prev, self.key, self.value = prev, key, value
+        self.prev, self.key, self.value, self.inside = prev, key, value, inside
 
     def _read(self, i: Term) -> Term:
         return _ite(i == self.key, self.value, self.prev.read(i))
@@ -135,6 +141,74 @@ class MapIte(MapTerm):
 
     def array(self, key: z3.SortRef) -> Term:
         return z3.If(self.cond, self.then.array(key), self.else_.array(key))
+
+
+class MapCells(MapTerm):
+    """A map over a small key type: one term per key (fresh constants in reached
+    states), and `rest` for the keys outside the type (ZDL maps are total, so a read or
+    store there is legal). A read at a literal key is its cell; a read at any other
+    index is an if-then-else over the keys ending in `rest`, so its size is bounded by
+    the number of keys instead of growing with the writes of every earlier step."""
+
+    def __init__(self, lo: int, cells: tuple[Term, ...], rest: MapTerm):
+        super().__init__(rest.bv_keys)
+        self.lo, self.cells, self.rest = lo, cells, rest
+
+    def _read(self, i: Term) -> Term:
+        if z3.is_int_value(i):
+            at = i.as_long() - self.lo
+            return self.cells[at] if 0 <= at < len(self.cells) else self.rest.read(i)
+        out = self.rest.read(i)
+        for at in reversed(range(len(self.cells))):
+            out = _ite(i == self.lo + at, self.cells[at], out)
+        return out
+
+    def array(self, key: z3.SortRef) -> Term:
+        out = self.rest.array(key)
+        for at, cell in enumerate(self.cells):
+            out = z3.Store(out, z3.IntVal(self.lo + at), cell)
+        return out
+
+
+def outside(m: MapTerm, lo: int, hi: int, memo: dict[int, MapTerm]) -> MapTerm:
+    """A map equal to m at every key outside [lo, hi) (the `rest` of a `MapCells`):
+    m with each `MapCells` replaced by its rest and the stores and fills known to
+    write only keys inside [lo, hi) dropped. `memo` maps id(node) to its result."""
+    got = memo.get(id(m))
+    if got is None:
+        got = _outside(m, lo, hi, memo)
+        memo[id(m)] = got
+    return got
+
+
+def _outside(m: MapTerm, lo: int, hi: int, memo: dict[int, MapTerm]) -> MapTerm:
+    if isinstance(m, MapCells):
+        return m.rest
+    if isinstance(m, MapStore):
+        prev = outside(m.prev, lo, hi, memo)
+        if m.inside or _within_literal(m.key, m.key + 1, lo, hi):
+            return prev
+        return m if prev is m.prev else MapStore(prev, m.key, m.value)
+    if isinstance(m, MapFill):
+        prev = outside(m.prev, lo, hi, memo)
+        if _within_literal(m.lo, m.hi, lo, hi):
+            return prev
+        return m if prev is m.prev else MapFill(prev, m.lo, m.hi, m.value)
+    if isinstance(m, MapIte):
+        a, b = outside(m.then, lo, hi, memo), outside(m.else_, lo, hi, memo)
+        if a is b:
+            return a
+        return m if a is m.then and b is m.else_ else MapIte(m.cond, a, b)
+    return m  # MapConst, MapArray: no cells below
+
+
+def _within_literal(a: Term, b: Term, lo: int, hi: int) -> bool:
+    """[a, b) is a literal range inside [lo, hi) (or empty)."""
+    a, b = z3.simplify(a), z3.simplify(b)
+    if not (z3.is_int_value(a) and z3.is_int_value(b)):
+        return False
+    x, y = int(a.as_long()), int(b.as_long())
+    return x >= y or (lo <= x and y <= hi)
 
 
 Value = Term | MapTerm
