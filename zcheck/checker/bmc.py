@@ -1,7 +1,13 @@
-"""Checker: incremental bounded model checking over one Z3 solver.
+"""Checker: bounded model checking, one unrolling grown across depths.
 
 Input: an `Encoding` and the properties to check; output: one `Result` per property.
-Depth d means traces of d steps. At each depth the solver holds init ∧ trans(0..d-1);
+Depth d means traces of d steps. At each depth the unrolling holds init ∧ trans(0..d-1)
+and the hints learned so far, and each query is asked of a fresh solver over it: Z3
+preprocesses (solves equations, propagates values) only before a solver's first
+check, and one solver kept across depths with push/pop or assumption literals runs
+without it; on the pfn walker with processes the depth-10 query took about 60 s on the
+incremental solver and 0.2 s on a fresh one (bench/NOTES.md). The terms themselves are
+built once, by the `Encoding`.
 all still-undecided properties are asked together (one query for the disjunction of
 their bad states), and every property true in a model is violated at that depth, so
 each verdict comes with its own shortest counterexample.
@@ -36,12 +42,70 @@ class Options:
 
 
 GUARD_HINTS_FROM = 3  # steps (see _add_guard_hints)
+INCREMENTAL_RLIMIT = 500_000  # Z3 resource units a query may spend on the incremental solver
 
 
 def make_solver(seed: int) -> z3.Solver:
     s = z3.Solver()
     s.set("random_seed", seed)
     return s
+
+
+@dataclass(eq=False)
+class _Unrolling:
+    """The assertions BMC has accumulated; `solver()` asks them of a fresh solver."""
+
+    seed: int
+    rlimit: int | None
+    assertions: list[z3.ExprRef]
+    last: z3.Solver | None = None
+
+    inc: z3.Solver | None = None  # the incremental solver, tried first (see check)
+
+    def add(self, *terms: z3.ExprRef) -> None:
+        self.assertions.extend(terms)
+        if self.inc is not None:
+            self.inc.add(*terms)
+
+    def check(self, query: z3.ExprRef, timeout_ms: int | None) -> tuple[z3.CheckSatResult, z3.Solver]:
+        """Ask `query` of the incremental solver under INCREMENTAL_RLIMIT (cheap while
+        the unrolling is short); when that budget runs out, of a fresh solver (which
+        preprocesses: far faster when it is deep). Both budgets are deterministic."""
+        if self.inc is None:
+            self.inc = make_solver(self.seed)
+            self.inc.add(*self.assertions)
+        budget = INCREMENTAL_RLIMIT if self.rlimit is None else min(INCREMENTAL_RLIMIT, self.rlimit)
+        self.inc.set("rlimit", budget)
+        if timeout_ms is not None:
+            self.inc.set("timeout", timeout_ms)
+        self.inc.push()
+        self.inc.add(query)
+        answer = self.inc.check()
+        if answer != z3.unknown or self.inc.reason_unknown() not in RLIMIT_REASONS:
+            self.last = self.inc
+            return answer, self.inc
+        self.inc.pop()
+        fresh = self.solver(timeout_ms)
+        fresh.add(query)
+        return fresh.check(), fresh
+
+    def done(self, solver: z3.Solver) -> None:
+        """The caller has read the answer (and model) of `check`."""
+        if solver is self.inc:
+            self.inc.pop()
+
+    def solver(self, timeout_ms: int | None = None) -> z3.Solver:
+        s = make_solver(self.seed)
+        if self.rlimit is not None:
+            s.set("rlimit", self.rlimit)
+        if timeout_ms is not None:
+            s.set("timeout", timeout_ms)
+        s.add(*self.assertions)
+        self.last = s
+        return s
+
+    def reason_unknown(self) -> str:
+        return "" if self.last is None else self.last.reason_unknown()
 
 
 @dataclass(eq=False)
@@ -69,14 +133,11 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     start = time.monotonic()
     results: dict[str, Result] = {}
     pending = list(props)
-    solver = make_solver(opts.seed)
-    solver.add(enc.init())
+    solver = _Unrolling(opts.seed, opts.rlimit, [enc.init()])
     depth_done = -1
     safe = {p.name: opts.depth for p in facts}  # state property -> last state index known safe
     props_and_facts = list(props) + [p for p in facts if p not in props]
     hinted: set[tuple[str, int]] = set()
-    if opts.rlimit is not None:
-        solver.set("rlimit", opts.rlimit)
     try:
         for d in range(opts.depth + 1):
             if opts.timeout is not None and time.monotonic() - start >= opts.timeout:
@@ -131,7 +192,7 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     return results
 
 
-def _add_hints(solver: z3.Solver, enc: Encoding, props: list[Property], safe: dict[str, int],
+def _add_hints(solver: _Unrolling, enc: Encoding, props: list[Property], safe: dict[str, int],
                queries: list[_Query], last: int, done: set[tuple[str, int]]) -> None:
     """Add what is known about states 0..last (the states the solver already links by
     transitions): a property whose bad state was unsat at every depth <= j, or that is
@@ -150,7 +211,7 @@ def _add_hints(solver: z3.Solver, enc: Encoding, props: list[Property], safe: di
             solver.add(*parts)
 
 
-def _add_guard_hints(solver: z3.Solver, enc: Encoding, queries: list[_Query], last: int) -> None:
+def _add_guard_hints(solver: _Unrolling, enc: Encoding, queries: list[_Query], last: int) -> None:
     """Add, for every step 0..last-1 (the transitions the solver holds), the instances
     of its range guards (`require forall p in s .. e :: kind[p] == NONE`) at the
     witnesses of the coming queries. The guard's test-point expansion is exact but
@@ -218,49 +279,45 @@ def _init_site_queries(enc: Encoding, props: list[Property]) -> list[_Query]:
 
 
 def _run(
-    solver: z3.Solver, queries: list[_Query], d: int, enc: Encoding, results: dict[str, Result],
+    unrolling: _Unrolling, queries: list[_Query], d: int, enc: Encoding, results: dict[str, Result],
     start: float, opts: Options,
 ) -> bool:
     """Decide the queries at depth d; False when time ran out or the solver gave up."""
     while queries:
+        timeout_ms = None
         if opts.timeout is not None:
             left = opts.timeout - (time.monotonic() - start)
             if left <= 0:
                 return False
-            solver.set("timeout", max(1, int(left * 1000)))
-        solver.push()
-        try:
-            solver.add(z3.Or([q.bad for q in queries]))
-            answer = solver.check()
-            if answer == z3.unsat:
-                return True
-            if answer == z3.unknown:
-                return False
-            model = solver.model()
-        finally:
-            solver.pop()
+            timeout_ms = max(1, int(left * 1000))
+        answer, solver = unrolling.check(z3.Or([q.bad for q in queries]), timeout_ms)
+        model = solver.model() if answer == z3.sat else None
+        unrolling.done(solver)
+        if answer == z3.unsat:
+            return True
+        if model is None:
+            return False
         hit = [q for q in queries if z3.is_true(model.eval(q.bad, model_completion=True))]
         if not hit:  # model.eval cannot always decide a quantified disjunct: ask one by one
-            hit, model = _one_by_one(solver, queries)
-            if not hit:
+            hit, found = _one_by_one(unrolling, queries, timeout_ms)
+            if found is None:
                 return False
+            model = found
         for q in hit:
-            chosen = minimise(solver, enc, q.bad, d, q.witnesses_in(model), model)
+            chosen = minimise(unrolling.solver(timeout_ms), enc, q.bad, d, q.witnesses_in(model), model)
             ex = EncodedExecution(enc, chosen, d, q.where, q.witnesses_in(chosen))
-            results[q.prop.name] = found = Violated(q.prop, d, ex)
+            results[q.prop.name] = violated = Violated(q.prop, d, ex)
             if opts.on_violated is not None:
-                opts.on_violated(found)
+                opts.on_violated(violated)
         queries = [q for q in queries if all(q is not h for h in hit)]
     return True
 
 
-def _one_by_one(solver: z3.Solver, queries: list[_Query]) -> tuple[list[_Query], z3.ModelRef | None]:
+def _one_by_one(unrolling: _Unrolling, queries: list[_Query],
+                timeout_ms: int | None) -> tuple[list[_Query], z3.ModelRef | None]:
     for q in queries:
-        solver.push()
-        try:
-            solver.add(q.bad)
-            if solver.check() == z3.sat:
-                return [q], solver.model()
-        finally:
-            solver.pop()
+        solver = unrolling.solver(timeout_ms)
+        solver.add(q.bad)
+        if solver.check() == z3.sat:
+            return [q], solver.model()
     return [], None
