@@ -2,7 +2,7 @@
 
 `python -c pass` is the floor every command pays (on this machine the site packages'
 .pth hooks make it a large part); `zcheck check` on a generated 300-line model must
-stay under 0.5 s, and `zcheck verify` of the bundled seed model under 1 s.
+stay under 0.2 s, and `zcheck verify` of the bundled seed model under 0.5 s (issue 17).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common import fmt_s, median, run_child, table, zcheck
 
-CHECK_TARGET, VERIFY_TARGET = 0.5, 1.0
+CHECK_TARGET, VERIFY_TARGET = 0.2, 0.5  # issue 17
 
 
 def model_300_lines() -> str:
