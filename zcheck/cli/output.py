@@ -23,9 +23,9 @@ import os
 import stat
 import sys
 from types import MappingProxyType
-import tempfile
 from typing import Any, Sequence, TextIO
 
+from zcheck import atomic
 from zcheck.diagnostics import NO_SPAN, Diagnostic, DiagnosticError, Sources, render
 
 
@@ -50,26 +50,11 @@ def _mode_for(path: str) -> int:
 def write_atomic(path: str, text: str) -> None:
     """Replace `path` by `text` (UTF-8) in one rename; raise OutputError on any OS error."""
     target = os.path.realpath(path)  # through a symlink: replace the file it names, keep the link
-    folder = os.path.dirname(target) or "."
-    tmp = None
+    data = text.encode("utf-8")
     try:
-        mode = _mode_for(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-        tmp = None
+        atomic.replace(target, lambda fh: fh.write(data), _mode_for(target))
     except OSError as exc:
         raise OutputError(path, exc) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -31,6 +30,8 @@ from typing import Any, Mapping
 
 import lark
 from lark import Lark
+
+from zcheck import atomic
 
 CACHE_ENV = "ZCHECK_CACHE_DIR"
 
@@ -98,20 +99,8 @@ def _read(path: Path) -> Lark | None:
 
 def _write(path: Path, parser: Lark) -> None:
     """Save atomically; a directory that cannot be written is no error (nothing saved)."""
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False) as fh:
-            tmp = fh.name
-            parser.save(fh)
-        os.replace(tmp, path)
-        tmp = None
+        atomic.replace(str(path), parser.save)
     except OSError:
         pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
