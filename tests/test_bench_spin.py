@@ -10,7 +10,6 @@ Needs ``spin`` and ``gcc`` (Debian: ``apt-get install spin``); skipped without t
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+from bench_modules import load, load_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "section_hotplug.zdl"
@@ -27,11 +27,7 @@ ABSENT, RAM, DEVICE = 0, 1, 2
 
 
 def _load(name: str):
-    path = ROOT / "bench" / "spin" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_spin_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load(f"bench/spin/{name}.py")
 
 
 # --- the reference: models/section_hotplug.zdl as an explicit-state system ---------
@@ -171,12 +167,7 @@ def test_local_check_variant_finds_the_same_violation(tmp_path):
 # --- the section's prose: where the comparison means something --------------------
 
 def _vs_spin(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    monkeypatch.syspath_prepend(str(ROOT / "bench" / "spin"))
-    spec = importlib.util.spec_from_file_location("bench_vs_spin", ROOT / "bench" / "vs_spin.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("bench/vs_spin.py", monkeypatch)
 
 
 def _row(n: int, status: str, total: float, compile_s: float, zcheck_s: float = 0.6) -> dict:

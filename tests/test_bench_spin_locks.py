@@ -14,7 +14,6 @@ which keeps shortest paths). Needs ``spin`` and ``gcc``; skipped without them.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench_modules import load, load_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "bench" / "models" / "lock_workers.zdl"
@@ -32,11 +32,7 @@ needs_spin = pytest.mark.skipif(
 
 
 def _load(name: str):
-    path = ROOT / "bench" / "spin" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_spin_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load(f"bench/spin/{name}.py")
 
 
 def _zcheck_states(nw: int) -> int:
@@ -117,12 +113,7 @@ def test_buggy_twin_deadlocks_at_zchecks_depth(tmp_path):
 
 
 def _bench(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    monkeypatch.syspath_prepend(str(ROOT / "bench" / "spin"))
-    spec = importlib.util.spec_from_file_location("bench_vs_spin_locks", ROOT / "bench" / "vs_spin_locks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("bench/vs_spin_locks.py", monkeypatch)
 
 
 def test_zcheck_verdicts_are_summarised_as_they_are(monkeypatch):
