@@ -53,59 +53,64 @@ def make_solver(seed: int) -> z3.Solver:
 
 @dataclass(eq=False)
 class _Unrolling:
-    """The assertions BMC has accumulated; `solver()` asks them of a fresh solver."""
+    """The assertions BMC has accumulated, held by one incremental solver; a query
+    that spends INCREMENTAL_RLIMIT there is asked again of a fresh solver over them."""
 
     seed: int
-    rlimit: int | None
+    rlimit: int | None  # the caller's budget per query (None: none)
+    inc: z3.Solver
     assertions: list[z3.ExprRef]
-    last: z3.Solver | None = None
+    reason: str = ""  # why the last query ended unknown
 
-    inc: z3.Solver | None = None  # the incremental solver, tried first (see check)
+    @staticmethod
+    def start(seed: int, rlimit: int | None, init: z3.ExprRef) -> "_Unrolling":
+        inc = make_solver(seed)
+        inc.add(init)
+        return _Unrolling(seed, rlimit, inc, [init])
 
     def add(self, *terms: z3.ExprRef) -> None:
         self.assertions.extend(terms)
-        if self.inc is not None:
-            self.inc.add(*terms)
+        self.inc.add(*terms)
 
-    def check(self, query: z3.ExprRef, timeout_ms: int | None) -> tuple[z3.CheckSatResult, z3.Solver]:
+    def check(self, query: z3.ExprRef, timeout_ms: int | None) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
         """Ask `query` of the incremental solver under INCREMENTAL_RLIMIT (cheap while
         the unrolling is short); when that budget runs out, of a fresh solver (which
         preprocesses: far faster when it is deep). Both budgets are deterministic."""
-        if self.inc is None:
-            self.inc = make_solver(self.seed)
-            self.inc.add(*self.assertions)
         budget = INCREMENTAL_RLIMIT if self.rlimit is None else min(INCREMENTAL_RLIMIT, self.rlimit)
-        self.inc.set("rlimit", budget)
+        answer, model = _ask(self.inc, query, budget, timeout_ms, scoped=True)
+        if answer == z3.unknown and self.inc.reason_unknown() in RLIMIT_REASONS:
+            fresh = make_solver(self.seed)
+            fresh.add(*self.assertions)
+            answer, model = _ask(fresh, query, self.rlimit or 0, timeout_ms, scoped=False)
+            self.reason = fresh.reason_unknown() if answer == z3.unknown else ""
+        else:
+            self.reason = self.inc.reason_unknown() if answer == z3.unknown else ""
+        return answer, model
+
+    def incremental(self, timeout_ms: int | None) -> z3.Solver:
+        """The incremental solver under the caller's budget (for minimise's many small
+        queries, which push and pop: a fresh solver would gain nothing there)."""
+        self.inc.set("rlimit", self.rlimit or 0)
         if timeout_ms is not None:
             self.inc.set("timeout", timeout_ms)
-        self.inc.push()
-        self.inc.add(query)
-        answer = self.inc.check()
-        if answer != z3.unknown or self.inc.reason_unknown() not in RLIMIT_REASONS:
-            self.last = self.inc
-            return answer, self.inc
-        self.inc.pop()
-        fresh = self.solver(timeout_ms)
-        fresh.add(query)
-        return fresh.check(), fresh
+        return self.inc
 
-    def done(self, solver: z3.Solver) -> None:
-        """The caller has read the answer (and model) of `check`."""
-        if solver is self.inc:
-            self.inc.pop()
 
-    def solver(self, timeout_ms: int | None = None) -> z3.Solver:
-        s = make_solver(self.seed)
-        if self.rlimit is not None:
-            s.set("rlimit", self.rlimit)
-        if timeout_ms is not None:
-            s.set("timeout", timeout_ms)
-        s.add(*self.assertions)
-        self.last = s
-        return s
-
-    def reason_unknown(self) -> str:
-        return "" if self.last is None else self.last.reason_unknown()
+def _ask(solver: z3.Solver, query: z3.ExprRef, rlimit: int, timeout_ms: int | None,
+         scoped: bool) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
+    """Check `query` on `solver` (within push/pop when `scoped`); the model when sat."""
+    solver.set("rlimit", rlimit)  # 0: no limit
+    if timeout_ms is not None:
+        solver.set("timeout", timeout_ms)
+    if scoped:
+        solver.push()
+    try:
+        solver.add(query)
+        answer = solver.check()
+        return answer, solver.model() if answer == z3.sat else None
+    finally:
+        if scoped:
+            solver.pop()
 
 
 @dataclass(eq=False)
@@ -133,7 +138,7 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     start = time.monotonic()
     results: dict[str, Result] = {}
     pending = list(props)
-    solver = _Unrolling(opts.seed, opts.rlimit, [enc.init()])
+    solver = _Unrolling.start(opts.seed, opts.rlimit, enc.init())
     depth_done = -1
     safe = {p.name: opts.depth for p in facts}  # state property -> last state index known safe
     props_and_facts = list(props) + [p for p in facts if p not in props]
@@ -188,7 +193,7 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     for p in pending:
         if p.name not in results:
             results[p.name] = Holds(p, depth_done) if depth_done == opts.depth else Unknown(
-                p, depth_done, _why(start, opts, solver.reason_unknown()))
+                p, depth_done, _why(start, opts, solver.reason))
     return results
 
 
@@ -290,9 +295,7 @@ def _run(
             if left <= 0:
                 return False
             timeout_ms = max(1, int(left * 1000))
-        answer, solver = unrolling.check(z3.Or([q.bad for q in queries]), timeout_ms)
-        model = solver.model() if answer == z3.sat else None
-        unrolling.done(solver)
+        answer, model = unrolling.check(z3.Or([q.bad for q in queries]), timeout_ms)
         if answer == z3.unsat:
             return True
         if model is None:
@@ -304,7 +307,7 @@ def _run(
                 return False
             model = found
         for q in hit:
-            chosen = minimise(unrolling.solver(timeout_ms), enc, q.bad, d, q.witnesses_in(model), model)
+            chosen = minimise(unrolling.incremental(timeout_ms), enc, q.bad, d, q.witnesses_in(model), model)
             ex = EncodedExecution(enc, chosen, d, q.where, q.witnesses_in(chosen))
             results[q.prop.name] = violated = Violated(q.prop, d, ex)
             if opts.on_violated is not None:
@@ -316,8 +319,7 @@ def _run(
 def _one_by_one(unrolling: _Unrolling, queries: list[_Query],
                 timeout_ms: int | None) -> tuple[list[_Query], z3.ModelRef | None]:
     for q in queries:
-        solver = unrolling.solver(timeout_ms)
-        solver.add(q.bad)
-        if solver.check() == z3.sat:
-            return [q], solver.model()
+        answer, model = unrolling.check(q.bad, timeout_ms)
+        if answer == z3.sat:
+            return [q], model
     return [], None
