@@ -495,10 +495,10 @@ class Encoding:
             found = self.step(k).sites.get(prop.name, [])
         if not found:
             return None
+        where = tag or f"{prop.name}@{'init' if k is None else k}"
         parts: list[tuple[Term, list[Witness]]] = []
         for j, (i, site) in enumerate(found):
-            site_tag = f"{tag or prop.name + '@' + ('init' if k is None else str(k))}#{j}"
-            neg, ws = violation(site.stmt.cond, site.ctx, site_tag)
+            neg, ws = violation(site.stmt.cond, site.ctx, f"{where}#{j}")
             sel = z3.BoolVal(True) if k is None else self.act(k) == i
             parts.append((z3.And(sel, site.reach, neg), ws))
         if k is not None:  # the sites read the step's named terms, defined apart from trans(k)
