@@ -116,6 +116,7 @@ def machine() -> dict[str, str]:
         "z3": z3.get_version_string(),
         "os": f"{platform.system()} {platform.release()}",
         "commit": _git("rev-parse", "--short", "HEAD"),
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
