@@ -186,3 +186,21 @@ def test_weak_fairness_lets_an_instance_starve_on_a_lock_and_strong_does_not(
     got = verdicts(LOCKS.replace("FAIRNESS", fairness))
     for name in ("turn0", "got"):
         assert got[name][0] == expected[0] and (expected[1] is None or got[name][1] == expected[1])
+
+
+def test_ctrl_c_during_one_liveness_check_ends_the_others_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each liveness property runs on its own product; a Ctrl-C in the first one must
+    not start the next (the run ends with what it has, the rest "interrupted")."""
+    from zcheck.checker import portfolio
+
+    started: list[list[str]] = []
+
+    def interrupted(self: portfolio.Portfolio, props: list[api.Property]) -> None:
+        started.append([p.name for p in props])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(portfolio.Portfolio, "_schedule", interrupted)
+    results = run(FLIP.replace("FAIRNESS", "fair"))
+    assert started == [["fin"]]
+    assert {n: (r.verdict, r.result.reason) for n, r in results.items()} == {  # type: ignore[union-attr]
+        "fin": ("unknown", "interrupted"), "stays": ("unknown", "interrupted")}
