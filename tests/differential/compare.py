@@ -69,3 +69,39 @@ def report(depth: int, problems: list[str], text: str, expected: Expected, resul
     return (f"zcheck disagrees with the explicit-state BFS (depth {depth}):\n{lines}\n--- model ---\n{text}"
             f"--- BFS ---\n  {expected.describe()} ({expected.states} states)\n--- zcheck ---\n"
             + "\n".join(f"  {g}" for g in got))
+
+
+def compare_live(expected: dict, results, depth: int, engine: str) -> list[str]:
+    """Every disagreement between the liveness reference (`liveness.check`: name ->
+    Verdict, searched without a depth bound) and zcheck's results on the liveness
+    properties. Any engine: a violation must come at the reference's shortest lasso
+    length, "proved" only where no fair run violates the property, and a trace must
+    replay; a shortest lasso within `depth` must be found (UNKNOWN after finishing a
+    smaller depth is honest). With engine `bmc`: "holds" (or that honest UNKNOWN) when
+    the shortest lasso is longer than `depth` or there is none."""
+    problems: list[str] = []
+    for r in results:
+        want = expected.get(r.name)
+        if want is None:
+            continue
+        length, bad = want.length, want.violated
+        shown = f"violated at {length}" if bad else "no violation"
+        if getattr(r, "error", None):
+            problems.append(f"{r.name}: zcheck could not replay its own trace: {r.error}")
+        if r.verdict == "violated":
+            if r.depth != length:
+                problems.append(f"{r.name}: reference {shown}, zcheck ({engine}) says violated at {r.depth}")
+        elif r.verdict == "proved":
+            if bad:
+                problems.append(f"{r.name}: reference {shown}, zcheck ({engine}) says PROVED")
+        elif r.verdict == "unknown":
+            if length is not None and length <= depth and r.depth is not None and length <= r.depth:
+                problems.append(f"{r.name}: reference {shown}, zcheck ({engine}) says unknown after depth {r.depth}")
+        elif r.verdict == "holds":
+            if length is not None and length <= depth:
+                problems.append(f"{r.name}: reference {shown}, zcheck ({engine}) says holds to depth {depth}")
+        else:
+            problems.append(f"{r.name}: zcheck ({engine}) gives the verdict {r.verdict!r} to a liveness property")
+    missing = set(expected) - {r.name for r in results}
+    problems += [f"{name}: missing from zcheck's results" for name in sorted(missing)]
+    return problems
