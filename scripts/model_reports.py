@@ -65,8 +65,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with models/reports/ instead of writing")
     ap.add_argument("--verdicts", action="store_true",
-                    help="with --check: compare only each report's verdicts and depths (the witness values of a "
-                         "trace are not yet the same from run to run: issue 15)")
+                    help="with --check: compare only each report's verdicts and depths (for a change meant to "
+                         "keep verdicts and shortest depths but free to pick other witnesses)")
     args = ap.parse_args()
     sys.path.insert(0, ROOT)
     os.chdir(ROOT)

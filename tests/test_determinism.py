@@ -66,3 +66,25 @@ def test_wait_for_cycles_are_networkx_cycles_in_a_fixed_rotation() -> None:
             want.add(tuple(c[i:] + c[:i]))
         got = simple_cycles(nodes, edges, 10_000)
         assert len(got) == len(set(map(tuple, got))) and set(map(tuple, got)) == want
+
+
+def _deadlock_trace() -> tuple[str, int | None, str]:
+    from zcheck import api
+
+    system = api.build(os.path.join(ROOT, "models", "memory_block_locks.zdl"), {"ERA": "V3_11"}, None)
+    r = api.verify_system(system, api.select(system, ["deadlock"]), 3, engine="bmc").results[0]
+    assert r.trace is not None
+    return r.verdict, r.depth, repr(r.trace.steps)
+
+
+def test_a_trace_does_not_depend_on_what_ran_before_in_the_process() -> None:
+    """Each verification gets a Z3 context of its own (checker/context.py). In one shared
+    context, checking memmap_on_memory first changed the witness values of this
+    deadlock's shortest trace (same verdict and depth, other pfns and instances)."""
+    from zcheck import api
+
+    alone = _deadlock_trace()
+    other = api.build(os.path.join(ROOT, "models", "memmap_on_memory.zdl"), {}, None)
+    api.verify_system(other, [other.properties[0]], 6, engine="bmc")
+    assert _deadlock_trace() == alone
+    assert alone[0] == "violated" and alone[1] == 3

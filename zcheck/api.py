@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from zcheck.checker.bmc import Options
+from zcheck.checker.context import own_context
 from zcheck.checker.kind import Cti
 from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, StageRun, VerifyOptions
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
@@ -96,8 +97,9 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     are decided (see Board)."""
     board = board if board is not None else Board()
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
-    out = Portfolio(system, options, Deadline.after(timeout), board, progress).run(props)
-    finals = (board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ())) for p in props)
+    with own_context():  # traces independent of what ran before in this process
+        out = Portfolio(system, options, Deadline.after(timeout), board, progress).run(props)
+        finals = [board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ())) for p in props]
     results = tuple(board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r for r in finals)
     return Run(system, results, depth, ENGINE_LABELS[options.engine], seed)
 

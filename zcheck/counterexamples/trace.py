@@ -33,6 +33,28 @@ class Explanation:
 
 
 @dataclass(frozen=True)
+class FairRow:
+    """One fairness condition on a lasso's loop (docs/language.md, "Liveness"): the loop
+    states where its group is enabled and the loop steps that take it."""
+
+    name: str  # the instance or the action
+    kind: str  # "weak" | "strong"
+    enabled: tuple[int, ...]  # state indices in the loop (loop .. length - 1)
+    taken: tuple[int, ...]  # step numbers in the loop (loop + 1 .. length)
+
+
+@dataclass(frozen=True)
+class Lasso:
+    """A liveness counterexample is a prefix and a loop: the last state equals state
+    `loop`, and from there the run repeats steps loop + 1 .. length forever. `loop ==
+    length` is a dead end: no transition is enabled in the last state, and the run
+    stays there forever."""
+
+    loop: int
+    fairness: tuple[FairRow, ...] = ()
+
+
+@dataclass(frozen=True)
 class Trace:
     prop: str
     kind: str  # property kind
@@ -44,6 +66,7 @@ class Trace:
     explanation: Explanation | None
     failing_span: Span | None  # the assert site, for asserts
     relevant: tuple[int, ...] = ()  # step numbers that matter (see minimise)
+    lasso: Lasso | None = None  # liveness properties: where the run loops
 
     @property
     def length(self) -> int:

@@ -10,6 +10,7 @@ ownership) are `SAssert` sites in the bodies, grouped by property name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from zcheck.diagnostics import NO_SPAN, Diagnostic, Sources, Span
 from zcheck.spec.checked import ConstInfo, LockInfo, TransitionsInfo
@@ -36,18 +37,55 @@ class Transition:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
+class TemporalOp(StrEnum):
+    """The liveness properties (docs/language.md, "Liveness")."""
+
+    ALWAYS_EVENTUALLY = "always eventually"  # on every run, P holds infinitely often
+    EVENTUALLY_ALWAYS = "eventually always"  # on every run, P holds from some point on
+    LEADS_TO = "leads_to"  # on every run, each state where P holds is followed by one where Q holds
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """A liveness property's formula: `op` over the state predicates `p` (and `q`, the
+    goal of `leads_to`; None otherwise)."""
+
+    op: TemporalOp
+    p: TExpr
+    q: TExpr | None = None
+
+
+class FairKind(StrEnum):
+    WEAK = "weak"  # `fair`: enabled from some point on forever => taken infinitely often
+    STRONG = "strong"  # `strong fair`: enabled infinitely often => taken infinitely often
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """One fairness condition: `transitions` (Transition.name) are taken as one group,
+    enabled when any of them is. A `fair process` gives one per instance (its steps), a
+    `fair action` one for the action (any parameter values)."""
+
+    kind: FairKind
+    name: str  # the instance ("offliner[0]") or the action
+    transitions: tuple[str, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
 @dataclass(frozen=True)
 class Property:
-    """kind: invariant | cover | lemma | assert | implicit.
+    """kind: invariant | cover | lemma | assert | implicit | liveness.
 
     `expr` is the state predicate checked in every state (invariants, covers, lemmas,
-    and the state part of `no_div_by_zero`); body sites are `SAssert(prop=name)`."""
+    and the state part of `no_div_by_zero`); body sites are `SAssert(prop=name)`. A
+    liveness property has `temporal` and no `expr`."""
 
     name: str
     kind: str
     expr: TExpr | None
     span: Span = field(default=NO_SPAN, compare=False)
     description: str = ""
+    temporal: Temporal | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +109,7 @@ class System:
     locks: tuple[LockInfo, ...] = ()
     owners: EnumT | None = None  # values of lock variables: none, the instances, env
     warnings: tuple[Diagnostic, ...] = ()  # the front end's warnings, printed by the commands
+    fairness: tuple[Fairness, ...] = ()  # the fairness conditions liveness properties assume
 
     def __post_init__(self) -> None:
         names = [v.name for v in self.vars]
