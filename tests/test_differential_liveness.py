@@ -191,6 +191,25 @@ def test_reference_methods_agree() -> None:
     one()
 
 
+def test_generator_covers_strong_fairness_and_dead_ends() -> None:
+    """Among the suite's models are properties that only strong fairness makes hold (they
+    fail once every `strong fair` is read as `fair`) and models with dead ends."""
+    seen = {"strong only": 0, "dead end": 0, "violated": 0, "holds": 0}
+
+    @settings(max_examples=EXAMPLES, **SETTINGS)
+    @given(live_models())
+    def one(model: Model) -> None:
+        graph = state_graph(model)
+        got, weak = check(model, graph), check(weakened(model), graph)
+        seen["dead end"] += any(not s for s in graph.succ)
+        for name, v in got.items():
+            seen["violated" if v.violated else "holds"] += 1
+            seen["strong only"] += not v.violated and weak[name].violated
+
+    one()
+    assert min(seen.values()) >= 3, seen
+
+
 # --------------------------------------------------------------------- zcheck against the reference
 
 

@@ -1794,9 +1794,11 @@ def _append(body: tuple, stmt) -> tuple:
 
 def _intermittent(draw, model: Model) -> Model:
     """`flip` toggles `tog`; a worker (an action, or one step of a process) requires `tog`
-    and toggles `prog`. A run that keeps flipping enables the worker in every other state
-    only: under weak fairness it may starve, under strong fairness it runs infinitely often."""
-    req, bump = Require(Name("tog")), Assign("prog", Not(Name("prog")))
+    and toggles `prog` or sets it. A run that keeps flipping enables the worker in every
+    other state only: under weak fairness it may starve, under strong fairness it runs
+    infinitely often."""
+    req = Require(Name("tog"))
+    bump = Assign("prog", Not(Name("prog")) if draw(st.booleans()) else Lit(True, TBool()))
     actions, procs = list(model.actions), list(model.procs)
     kind, k = draw(st.sampled_from([("a", k) for k in range(len(actions))] + [("p", k) for k in range(len(procs))]))
     fair = draw(st.sampled_from(["weak", "strong", "strong"]))
@@ -1849,7 +1851,7 @@ def _pc_atom(draw, model: Model) -> Expr:
 def _live_atom(draw, model: Model) -> Expr:
     ctx = _ctx_of(model.vars)
     k = draw(st.sampled_from(["var", "var"] + (["pc", "pc"] if model.procs else [])
-                             + (["prog", "prog"] if any(v.name == "prog" for v in model.vars) else [])))
+                             + (["prog"] * 3 if any(v.name == "prog" for v in model.vars) else [])))
     if k == "pc":
         return _pc_atom(draw, model)
     if k == "prog":
@@ -1893,7 +1895,7 @@ def live_models(draw, locks: bool = False):
         model = _live_base(draw)
     if draw(st.integers(0, 3)) == 0:
         model = _fuel(draw, model)
-    if draw(st.integers(0, 2)) == 0 and (model.actions or model.procs):
+    if draw(st.booleans()) and (model.actions or model.procs):
         model = _intermittent(draw, model)
     model = _fairness(draw, model)
     try:
