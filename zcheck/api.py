@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from zcheck.checker.bmc import Options
 from zcheck.checker.context import own_context
+from zcheck.system.liveness import to_safety
 from zcheck.checker.kind import Cti
 from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, StageRun, VerifyOptions
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
@@ -97,11 +98,26 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     are decided (see Board)."""
     board = board if board is not None else Board()
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
-    with own_context():  # traces independent of what ran before in this process
-        out = Portfolio(system, options, Deadline.after(timeout), board, progress).run(props)
-        finals = [board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ())) for p in props]
-    results = tuple(board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r for r in finals)
-    return Run(system, results, depth, ENGINE_LABELS[options.engine], seed)
+    deadline = Deadline.after(timeout)
+    safety = [p for p in props if p.temporal is None]
+    runs: list[tuple[System, list[Property]]] = [(system, safety)] if safety else []
+    runs += [_liveness_run(system, p) for p in props if p.temporal is not None]
+    done: dict[str, PropertyResult] = {}
+    for sysm, group in runs:
+        with own_context():  # traces independent of what ran before in this process
+            out = Portfolio(sysm, options, deadline, board, progress).run(group)
+            for p in group:
+                r = board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
+                done[p.name] = board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r
+    return Run(system, tuple(done[p.name] for p in props), depth, ENGINE_LABELS[options.engine], seed)
+
+
+def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property]]:
+    """The product system checking liveness property `prop` as an invariant
+    (system/liveness.py); lowering left out the properties it cannot build."""
+    product = to_safety(system, prop)
+    assert not isinstance(product, str), product
+    return product.system, [product.system.prop(prop.name)]
 
 
 ENGINE_NAMES = {e.value: label for e, label in ENGINE_LABELS.items()}

@@ -22,6 +22,7 @@ import z3
 from zcheck.checker.encode import Encoding, literal
 from zcheck.checker.maps import MapTerm
 from zcheck.checker.results import ExplicitExecution, Violated
+from zcheck.counterexamples import lasso
 from zcheck.counterexamples.explain import explain
 from zcheck.counterexamples.trace import Explanation, Trace, TraceStep
 from zcheck.counterexamples.values import key_text, scalar_of, scalar_text
@@ -65,6 +66,19 @@ def _step_picks(enc: Encoding, tr: Transition, k: int) -> dict[str, z3.ExprRef]:
 
 
 def decode(v: Violated) -> Trace:
+    """The replayed trace of `v`; for a liveness product (system/liveness.py), the lasso
+    over the model, checked again on concrete values (counterexamples/lasso.py)."""
+    trace = _decode(v)
+    if v.prop.temporal is None:
+        return trace
+    sysm = v.execution.system if isinstance(v.execution, ExplicitExecution) else v.execution.encoding.sys  # type: ignore[union-attr]
+    out = lasso.attach(trace, sysm, v.prop)
+    if isinstance(out, str):
+        raise ReplayError(out)
+    return out
+
+
+def _decode(v: Violated) -> Trace:
     if isinstance(v.execution, ExplicitExecution):
         return _decode_explicit(v, v.execution)
     ex = v.execution

@@ -8,6 +8,7 @@ Unions are closed: code that walks them ends with `assert_never`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Union, assert_never
 
 from zcheck.diagnostics import NO_SPAN, Span
@@ -398,14 +399,33 @@ class ActionDecl:
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
     span: Span = _span()
+    fair: FairKind | None = None
+
+
+class TemporalOp(StrEnum):
+    """The liveness properties (docs/language.md, "Liveness")."""
+
+    ALWAYS_EVENTUALLY = "always eventually"  # on every run, P holds infinitely often
+    EVENTUALLY_ALWAYS = "eventually always"  # on every run, P holds from some point on
+    LEADS_TO = "leads_to"  # each state where P holds is followed (at it or later) by one where Q holds
+
+
+class FairKind(StrEnum):
+    WEAK = "weak"  # `fair`: enabled from some point on forever => taken infinitely often
+    STRONG = "strong"  # `strong fair`: enabled infinitely often => taken infinitely often
 
 
 @dataclass(frozen=True)
 class PropertyDecl:
-    kind: str  # "invariant" | "cover" | "lemma"
+    """`kind NAME: expr`; a liveness property (`property NAME: ...`) has kind "liveness",
+    its operator in `op`, P in `expr` and, for `leads_to`, Q in `goal`."""
+
+    kind: str  # "invariant" | "cover" | "lemma" | "liveness"
     name: str
     expr: Expr
     span: Span = _span()
+    op: TemporalOp | None = None
+    goal: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -468,6 +488,7 @@ class ProcessDecl:
     steps: tuple[ProcItem, ...]
     loop: bool
     span: Span = _span()
+    fair: FairKind | None = None
 
 
 @dataclass(frozen=True)

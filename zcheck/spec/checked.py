@@ -35,14 +35,17 @@ class ActionInfo:
     params: tuple[tuple[str, Type], ...]
     body: tuple[TStmt, ...]
     span: Span = field(default=NO_SPAN, compare=False)
+    fair: ast.FairKind | None = None
 
 
 @dataclass(frozen=True)
 class PropertyInfo:
-    kind: str  # "invariant" | "cover" | "lemma"
+    kind: str  # "invariant" | "cover" | "lemma" | "liveness"
     name: str
-    expr: TExpr
+    expr: TExpr  # liveness: P
     span: Span = field(default=NO_SPAN, compare=False)
+    op: ast.TemporalOp | None = None  # liveness only
+    goal: TExpr | None = None  # Q of `P leads_to Q`
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class ProcessInfo:
     steps: tuple[StepInfo, ...]
     loop: bool
     span: Span = field(default=NO_SPAN, compare=False)
+    fair: ast.FairKind | None = None
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,7 @@ def _actions(c: Checker, decls: list[ast.Decl]) -> tuple[ActionInfo, ...]:
             scope = _Scope(where=f"action {d.name}")
             params = _params(c, d.params, scope, lambda n, ty, sp: t.Param(n, ty, sp))
             scope.effects = True
-            out.append(ActionInfo(d.name, tuple(params), c.body(d.body, scope), d.span))
+            out.append(ActionInfo(d.name, tuple(params), c.body(d.body, scope), d.span, d.fair))
         except _Bad:
             continue
     return tuple(out)
@@ -212,9 +212,12 @@ def _properties(c: Checker, decls: list[ast.Decl]) -> tuple[PropertyInfo, ...]:
     out = []
     for d in decls:
         if isinstance(d, ast.PropertyDecl):
-            e = c.guard(lambda: c.cond(d.expr, _Scope(where="property"), f"{d.kind} `{d.name}`"))
-            if e is not None:
-                out.append(PropertyInfo(d.kind, d.name, e, d.span))
+            what = f"{d.kind} `{d.name}`" if d.op is None else f"property `{d.name}`"
+            e = c.guard(lambda: c.cond(d.expr, _Scope(where="property"), what))
+            goal = d.goal
+            q = None if goal is None else c.guard(lambda: c.cond(goal, _Scope(where="property"), what))
+            if e is not None and (goal is None or q is not None):
+                out.append(PropertyInfo(d.kind, d.name, e, d.span, d.op, q))
     return tuple(out)
 
 
@@ -242,7 +245,7 @@ def _process(c: Checker, d: ast.ProcessDecl) -> ProcessInfo:
     steps: list[StepInfo] = []
     pending: list[t.TStmt] = []
     _expand(c, d.name, d.steps, scope, (), steps, pending, locals_)
-    return ProcessInfo(d.name, count, tuple(params), tuple(locals_), tuple(steps), d.loop, d.span)
+    return ProcessInfo(d.name, count, tuple(params), tuple(locals_), tuple(steps), d.loop, d.span, d.fair)
 
 
 def _uncalled_procedures(c: Checker, decls: list[ast.Decl]) -> None:

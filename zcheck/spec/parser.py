@@ -288,11 +288,28 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def action_decl(self, meta: Any, c: list[Any]) -> ast.ActionDecl:
-        return ast.ActionDecl(str(c[0]), tuple(c[1] or ()), c[2], self._s(meta))
+        return ast.ActionDecl(str(c[1]), tuple(c[2] or ()), c[3], self._s(meta), c[0])
+
+    def fairness(self, c: list[Any]) -> ast.FairKind:
+        return ast.FairKind.STRONG if len(c) == 2 else ast.FairKind.WEAK
 
     @v_args(meta=True)
     def property_decl(self, meta: Any, c: list[Any]) -> ast.PropertyDecl:
         return ast.PropertyDecl(str(c[0]), str(c[1]), c[2], self._s(meta))
+
+    @v_args(meta=True)
+    def live_property_decl(self, meta: Any, c: list[Any]) -> ast.PropertyDecl:
+        op, p, q = c[1]
+        return ast.PropertyDecl("liveness", str(c[0]), p, self._s(meta), op, q)
+
+    def always_eventually(self, c: list[Any]) -> tuple[ast.TemporalOp, ast.Expr, None]:
+        return ast.TemporalOp.ALWAYS_EVENTUALLY, c[2], None
+
+    def eventually_always(self, c: list[Any]) -> tuple[ast.TemporalOp, ast.Expr, None]:
+        return ast.TemporalOp.EVENTUALLY_ALWAYS, c[2], None
+
+    def leads_to(self, c: list[Any]) -> tuple[ast.TemporalOp, ast.Expr, ast.Expr]:
+        return ast.TemporalOp.LEADS_TO, c[0], c[2]
 
     @v_args(meta=True)
     def transitions_decl(self, meta: Any, c: list[Any]) -> ast.TransitionsDecl:
@@ -315,11 +332,11 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def process_decl(self, meta: Any, c: list[Any]) -> ast.ProcessDecl:
-        name, count, params, *items = c
+        fair, name, count, params, *items = c
         locals_ = tuple(i for i in items if isinstance(i, ast.VarDecl))
         steps = tuple(i for i in items if isinstance(i, (ast.StepDecl, ast.CallItem)))
         loop = any(i == "loop" for i in items)
-        return ast.ProcessDecl(str(name), count, tuple(params or ()), locals_, steps, loop, self._s(meta))
+        return ast.ProcessDecl(str(name), count, tuple(params or ()), locals_, steps, loop, self._s(meta), fair)
 
     @v_args(meta=True)
     def procedure_decl(self, meta: Any, c: list[Any]) -> ast.ProcedureDecl:

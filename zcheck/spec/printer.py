@@ -311,6 +311,29 @@ def _head(head: str, e: ast.Expr, depth: int) -> str:
     return head + "\n".join(wrap(e, WIDTH - len(INDENT) * depth, WIDTH - len(INDENT) * depth - len(head)))
 
 
+def _fair(f: ast.FairKind | None) -> str:
+    match f:
+        case None:
+            return ""
+        case ast.FairKind.WEAK:
+            return "fair "
+        case ast.FairKind.STRONG:
+            return "strong fair "
+        case _:
+            assert_never(f)
+
+
+def _temporal(name: str, op: ast.TemporalOp, p: ast.Expr, q: ast.Expr | None, depth: int) -> str:
+    match op:
+        case ast.TemporalOp.ALWAYS_EVENTUALLY | ast.TemporalOp.EVENTUALLY_ALWAYS:
+            return _head(f"property {name}: {op.value} ", p, depth)
+        case ast.TemporalOp.LEADS_TO:
+            assert q is not None
+            return f"property {name}: {expr(p)} leads_to {expr(q)}"
+        case _:
+            assert_never(op)
+
+
 def _enum(name: str, members: tuple[str, ...], depth: int) -> str:
     flat = f"enum {name} {{ {', '.join(members)} }}"
     if len(INDENT * depth + flat) <= WIDTH:
@@ -464,10 +487,11 @@ class _Printer:
                 self.line(_head("assume ", c, depth), depth, s.line, s.end_line, False)
             case ast.InitDecl(body=b):
                 self.block("init", b, depth, s)
-            case ast.ActionDecl(name=n, params=ps, body=b):
-                self.block(f"action {n}({_params(ps)})", b, depth, s)
-            case ast.PropertyDecl(kind=k, name=n, expr=e):
-                self.line(_head(f"{k} {n}: ", e, depth), depth, s.line, s.end_line, False)
+            case ast.ActionDecl(name=n, params=ps, body=b, fair=f):
+                self.block(f"{_fair(f)}action {n}({_params(ps)})", b, depth, s)
+            case ast.PropertyDecl(kind=k, name=n, expr=e, op=op, goal=q):
+                text = _head(f"{k} {n}: ", e, depth) if op is None else _temporal(n, op, e, q, depth)
+                self.line(text, depth, s.line, s.end_line, False)
             case ast.TransitionsDecl():
                 self.transitions(d, depth)
             case ast.ProcessDecl():
@@ -514,7 +538,7 @@ class _Printer:
         else:
             count = "" if d.count is None else f"[{expr(d.count)}]"
             params = f"({_params(d.params)})" if d.params else ""
-            head = f"process {d.name}{count}{params}"
+            head = f"{_fair(d.fair)}process {d.name}{count}{params}"
         self.opener(head, depth, d.span, False)
         first = True
         for v in d.locals:

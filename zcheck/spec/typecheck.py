@@ -136,7 +136,7 @@ class Checker:
                 self.declare(name, "action", d, d.span)
                 self.actions.setdefault(name, d)
             case ast.PropertyDecl(name=name, kind=kind):
-                self.declare(name, kind, d, d.span)
+                self.declare(name, "liveness property" if kind == "liveness" else kind, d, d.span)
             case ast.LockDecl(name=name):
                 self.declare(name, "lock", d, d.span)
                 self.lock_decls.setdefault(name, d)

@@ -269,21 +269,37 @@ def _held(th: Threads, w: Wait, other: str) -> t.TExpr | None:
     return cond
 
 
+def some_params(tr: Transition, guard: t.TExpr) -> t.TExpr:
+    """`guard` (over the state and `tr`'s params) for some values of the params."""
+    for name, typ in reversed(tr.params):
+        if not isinstance(typ, (BoolT, EnumT, RangeT)):
+            raise Unsupported(f"action `{tr.name}` has a parameter of unbounded type")
+        bound = t.Bound(f"{tr.name}.{name}#en", typ)
+        guard = substitute(guard, lambda n: bound if isinstance(n, t.Param) and n.name == name else None)
+        guard = t.Quant("exists", bound.name, typ, guard, BOOL)
+    return guard
+
+
+def enabled(tr: Transition) -> t.TExpr:
+    """When `tr` can be taken, as a predicate over the current state (raises Unsupported
+    for a body whose requires read a value it wrote to a map or picked before)."""
+    try:
+        guard, _ = analyse(tr.body)
+    except Unsupported as exc:
+        raise Unsupported(f"`{tr.name}` reads `{exc}` in a require after writing or picking it") from None
+    return some_params(tr, guard)
+
+
 def _stuck(cs: CheckedSpec, transitions: tuple[Transition, ...], analysed: dict, span: object) -> Property:  # type: ignore[type-arg]
     problems = [a for a in analysed.values() if isinstance(a, str)]
     if problems:
         return Property(STUCK, "implicit", None, span, problems[0])  # type: ignore[arg-type]
     enabled: list[t.TExpr] = []
     for tr in transitions:
-        guard, _ = analysed[tr.name]
-        for name, typ in reversed(tr.params):
-            if not isinstance(typ, (BoolT, EnumT, RangeT)):
-                return Property(STUCK, "implicit", None, span,  # type: ignore[arg-type]
-                                f"action `{tr.name}` has a parameter of unbounded type")
-            bound = t.Bound(f"{tr.name}.{name}#en", typ)
-            guard = substitute(guard, lambda n: bound if isinstance(n, t.Param) and n.name == name else None)
-            guard = t.Quant("exists", bound.name, typ, guard, BOOL)
-        enabled.append(guard)
+        try:
+            enabled.append(some_params(tr, analysed[tr.name][0]))
+        except Unsupported as exc:
+            return Property(STUCK, "implicit", None, span, str(exc))  # type: ignore[arg-type]
     running: list[t.TExpr] = []
     for p in cs.processes:
         done = len(p.steps)

@@ -10,9 +10,9 @@ ownership) are `SAssert` sites in the bodies, grouped by property name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from zcheck.diagnostics import NO_SPAN, Diagnostic, Sources, Span
+from zcheck.spec.ast import FairKind as FairKind, TemporalOp as TemporalOp
 from zcheck.spec.checked import ConstInfo, LockInfo, TransitionsInfo
 from zcheck.spec.typed import TExpr, TStmt
 from zcheck.spec.types import EnumT, Type
@@ -37,14 +37,6 @@ class Transition:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-class TemporalOp(StrEnum):
-    """The liveness properties (docs/language.md, "Liveness")."""
-
-    ALWAYS_EVENTUALLY = "always eventually"  # on every run, P holds infinitely often
-    EVENTUALLY_ALWAYS = "eventually always"  # on every run, P holds from some point on
-    LEADS_TO = "leads_to"  # on every run, each state where P holds is followed by one where Q holds
-
-
 @dataclass(frozen=True)
 class Temporal:
     """A liveness property's formula: `op` over the state predicates `p` (and `q`, the
@@ -53,11 +45,6 @@ class Temporal:
     op: TemporalOp
     p: TExpr
     q: TExpr | None = None
-
-
-class FairKind(StrEnum):
-    WEAK = "weak"  # `fair`: enabled from some point on forever => taken infinitely often
-    STRONG = "strong"  # `strong fair`: enabled infinitely often => taken infinitely often
 
 
 @dataclass(frozen=True)

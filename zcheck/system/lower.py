@@ -25,7 +25,7 @@ from zcheck.spec.threads import ENV
 from zcheck.spec.typecheck import substitute
 from zcheck.spec.types import BOOL, INT, BvT, EnumT, MapT, RangeT, Type
 from zcheck.system import implicit_props, threads
-from zcheck.system.ir import Property, StateVar, System, Transition
+from zcheck.system.ir import Fairness, Property, StateVar, System, Temporal, Transition
 
 DIV0 = "no_div_by_zero"
 
@@ -67,7 +67,33 @@ def lower(cs: CheckedSpec, scenario: str | None = None) -> System:
     )
     if scenario is not None:
         sys = _restrict(sys, cs, scenario)
-    return sys
+    return _checkable_liveness(dataclasses.replace(sys, fairness=_fairness(cs, sys.transitions)))
+
+
+def _checkable_liveness(sys: System) -> System:
+    """A liveness property that cannot be checked is left out, with why (as `deadlock`):
+    a predicate-less property would be vacuously proved."""
+    from zcheck.system.liveness import unsupported
+
+    why = {p.name: unsupported(sys, p) for p in sys.properties if p.temporal is not None}
+    out = [(p.name, w) for p in sys.properties if (w := why.get(p.name)) is not None]
+    if not out:
+        return sys
+    kept = tuple(p for p in sys.properties if why.get(p.name) is None)
+    return dataclasses.replace(sys, properties=kept, notes=sys.notes + tuple(out))
+
+
+def _fairness(cs: CheckedSpec, transitions: tuple[Transition, ...]) -> tuple[Fairness, ...]:
+    """One group per fair action (its name is its transition's) and one per instance
+    of a fair process (the instance's steps: transitions named `P[i].…`)."""
+    names = [tr.name for tr in transitions]
+    out = [Fairness(a.fair, a.name, tuple(n for n in names if n == a.name), a.span)
+           for a in cs.actions if a.fair is not None]
+    for p in cs.processes:
+        if p.fair is not None:
+            out += [Fairness(p.fair, f"{p.name}[{i}]", tuple(n for n in names if n.startswith(f"{p.name}[{i}].")), p.span)
+                    for i in range(p.count)]
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- processes and locks
@@ -317,7 +343,11 @@ def _properties(cs: CheckedSpec, transitions: list[Transition], init: tuple[t.TS
     props: list[Property] = []
     state_div: t.TExpr | None = None
     for p in cs.properties:
-        props.append(Property(p.name, p.kind, p.expr, p.span))
+        if p.op is None:
+            props.append(Property(p.name, p.kind, p.expr, p.span))
+        else:
+            props.append(Property(p.name, "liveness", None, p.span, temporal=Temporal(p.op, p.expr, p.goal)))
+            state_div = _conj(state_div, None if p.goal is None else definedness(p.goal))
         state_div = _conj(state_div, definedness(p.expr))
     sites: dict[str, t.SAssert] = {}
     _assert_names(init, sites)
