@@ -27,7 +27,12 @@ enabled nowhere). A dead end is bad when nothing is enabled and both conditions 
 
     always eventually P : loop condition not P       acceptance true
     eventually always P : loop condition true        acceptance not P
-    P leads_to Q        : loop condition pending     acceptance true
+    P leads_to Q        : loop condition not Q       acceptance pending
+
+For leads_to the P-state may lie on the loop itself (`0 1 2 0` with P at 1 is a lasso
+of length 3): requiring `pending` in every loop state would only find the rotation
+that starts the loop after P (`0 1 2 0 1`, length 4). With Q false on the whole loop,
+`pending` in one loop state means P at some i and Q false from i on, forever.
 """
 
 from __future__ import annotations
@@ -117,14 +122,17 @@ class _Builder:
             case TemporalOp.EVENTUALLY_ALWAYS:
                 return t.Lit(True, BOOL)
             case TemporalOp.LEADS_TO:
-                return _flag(PENDING)
+                assert self.temporal.q is not None
+                return _not(self.temporal.q)
             case _:
                 assert_never(self.temporal.op)
 
     def acceptance(self) -> t.TExpr:
         match self.temporal.op:
-            case TemporalOp.ALWAYS_EVENTUALLY | TemporalOp.LEADS_TO:
+            case TemporalOp.ALWAYS_EVENTUALLY:
                 return t.Lit(True, BOOL)
+            case TemporalOp.LEADS_TO:
+                return _flag(PENDING)
             case TemporalOp.EVENTUALLY_ALWAYS:
                 return _not(self.temporal.p)
             case _:
