@@ -83,6 +83,7 @@ def _zcheck(model: Model, expected: dict, engine: str, depth: int, tally: Counte
         tally[f"{engine}: {r.verdict}"] += 1
         if r.verdict in ("holds", "unknown") and not expected[r.name].violated:
             tally[f"{engine}: {r.verdict} where the reference proves"] += 1
+    tally[f"{engine}: disagreements"] += len(problems)
     return problems
 
 
