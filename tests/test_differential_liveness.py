@@ -17,7 +17,7 @@ HOLDS where the reference proves the property is allowed, and counted as an even
 
 Until zcheck parses liveness properties the zcheck tests skip; the reference tests run.
 
-Environment: ZCHECK_LIVE_EXAMPLES (default 120), ZCHECK_LIVE_AUTO_EXAMPLES (default 40),
+Environment: ZCHECK_LIVE_EXAMPLES (default 100), ZCHECK_LIVE_AUTO_EXAMPLES (default 40),
 ZCHECK_LIVE_DEPTH (default 6), ZCHECK_DIFF_TIMEOUT (seconds per model, default 30).
 Derandomized like the rest of the suite (tests/conftest.py);
 `ZCHECK_HYPOTHESIS_PROFILE=explore` draws new models. scripts/differential_liveness.py
@@ -45,7 +45,7 @@ from tests.differential.gen import (  # noqa: E402
 )
 from tests.differential.liveness import brute_shortest, check, problem  # noqa: E402
 
-EXAMPLES = int(os.environ.get("ZCHECK_LIVE_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("ZCHECK_LIVE_EXAMPLES", "100"))
 AUTO_EXAMPLES = int(os.environ.get("ZCHECK_LIVE_AUTO_EXAMPLES", "40"))
 DEPTH = int(os.environ.get("ZCHECK_LIVE_DEPTH", "6"))
 TIMEOUT = float(os.environ.get("ZCHECK_DIFF_TIMEOUT", "30"))

@@ -1787,6 +1787,15 @@ def _live_base(draw) -> Model:
     return Model(tuple(decls), (), tuple(actions), (), tuple(procs))
 
 
+def _requires_first(model: Model) -> Model:
+    """Every body's top-level `require`s moved to its start: zcheck checks liveness only
+    when each move's enabledness is a state predicate (no require after a write or pick)."""
+    first = lambda b: tuple(s for s in b if isinstance(s, Require)) + tuple(  # noqa: E731
+        s for s in b if not isinstance(s, Require))
+    return replace(model, actions=tuple(replace(a, body=first(a.body)) for a in model.actions),
+                   procs=tuple(replace(p, steps=tuple(map(first, p.steps))) for p in model.procs))
+
+
 def _append(body: tuple, stmt) -> tuple:
     """`stmt` last in `body`, but before a final statement that ends the step."""
     return body[:-1] + (stmt,) + body[-1:] if _ends(body) else body + (stmt,)
@@ -1893,6 +1902,8 @@ def live_models(draw, locks: bool = False):
         model = replace(draw(models(max_vars=1, max_actions=1, procs=True, locks=True, targets=False)), props=())
     else:
         model = _live_base(draw)
+        if draw(st.booleans()):
+            model = _requires_first(model)
     if draw(st.integers(0, 3)) == 0:
         model = _fuel(draw, model)
     if draw(st.booleans()) and (model.actions or model.procs):
