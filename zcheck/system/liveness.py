@@ -29,13 +29,15 @@ enabled nowhere). A dead end is bad when nothing is enabled and both conditions 
     eventually always P : loop condition true        acceptance not P
     P leads_to Q        : loop condition not Q       acceptance pending
 
-(For leads_to, P may first hold inside the loop: Q false in every loop state and P
-pending in one of them is exactly a violation, and keeps the lasso shortest.)
+For leads_to the P-state may lie on the loop itself (`0 1 2 0` with P at 1 is a lasso
+of length 3): requiring `pending` in every loop state would only find the rotation
+that starts the loop after P (`0 1 2 0 1`, length 4). With Q false on the whole loop,
+`pending` in one loop state means P at some i and Q false from i on, forever.
 
 A run that never repeats a state has no lasso: on a model with unbounded variables
 (`int`, maps over `int`) "no lasso" does not mean "no violating run", so a proof on the
 product counts only when the compared variables are finite or every reachable state was
-enumerated (`Product.finite`; api.py turns other proofs into UNKNOWN).
+enumerated (`Product.unbounded`; api.py turns other proofs into UNKNOWN).
 """
 
 from __future__ import annotations
