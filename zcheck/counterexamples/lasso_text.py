@@ -20,6 +20,24 @@ from zcheck.system.ir import FairKind, System, TemporalOp
 
 
 @dataclass(frozen=True)
+class Code:
+    """Text from the model (a condition's source), shown as code."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence whose parts from the model are marked, for each format to quote them
+    (text: in backticks; Markdown: code spans; HTML: escaped <code>)."""
+
+    parts: tuple[str | Code, ...]
+
+    def text(self) -> str:
+        return "".join(f"`{p.text}`" if isinstance(p, Code) else p for p in self.parts)
+
+
+@dataclass(frozen=True)
 class FairText:
     """One fairness row as the reports show it."""
 
@@ -77,7 +95,7 @@ def shape(trace: Trace) -> str:
     lasso = lasso_of(trace)
     if dead_end(trace):
         return f"after {trace.length} steps the run reaches state {trace.length}, where nothing is enabled: it stays there forever"
-    prefix = f"after {lasso.loop} steps " if lasso.loop else ""
+    prefix = f"after {lasso.loop} step{'s' if lasso.loop > 1 else ''} " if lasso.loop else ""
     return f"{prefix}the run repeats {steps_text(lasso.loop + 1, trace.length)} forever " \
            f"(state {trace.length} is state {lasso.loop} again)"
 
@@ -88,24 +106,25 @@ def condition(system: System, e: t.TExpr | None) -> str:
     return text or "the condition"
 
 
-def failure(system: System, trace: Trace) -> str:
+def failure(system: System, trace: Trace) -> Sentence:
     """What is false on the loop, for the property of `trace`."""
     temporal = system.prop(trace.prop).temporal
     assert temporal is not None
     lasso, k = lasso_of(trace), trace.length
-    p = condition(system, temporal.p)
+    p = Code(condition(system, temporal.p))
+    stays = (p, f" is false in state {k}, where the run stays forever")
     match temporal.op:
         case TemporalOp.ALWAYS_EVENTUALLY:
             if dead_end(trace):
-                return f"`{p}` is false in state {k}, where the run stays forever"
-            return f"`{p}` is false in every loop state ({numbers(lasso.loop_states(k))}): it never holds again"
+                return Sentence(stays)
+            return Sentence((p, f" is false in every loop state ({numbers(lasso.loop_states(k))}): it never holds again"))
         case TemporalOp.EVENTUALLY_ALWAYS:
             if dead_end(trace):
-                return f"`{p}` is false in state {k}, where the run stays forever"
-            return f"`{p}` is false in loop state {lasso.at}, which the run visits forever: it never stays true"
+                return Sentence(stays)
+            return Sentence((p, f" is false in loop state {lasso.at}, which the run visits forever: it never stays true"))
         case TemporalOp.LEADS_TO:
-            q = condition(system, temporal.q)
-            return f"`{p}` holds in state {lasso.at} and `{q}` never holds from there on"
+            q = Code(condition(system, temporal.q))
+            return Sentence((p, f" holds in state {lasso.at} and ", q, " never holds from there on"))
         case _:
             assert_never(temporal.op)
 

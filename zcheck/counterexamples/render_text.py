@@ -105,7 +105,7 @@ def _loop_marks(trace: Trace, i: int) -> list[str]:
 def lasso_lines(system: System, trace: Trace) -> list[str]:
     """What is false on a lasso's loop, and its fairness table."""
     where = "at the dead end" if lasso_text.dead_end(trace) else "on the loop"
-    out = [f"  violation {where}: {lasso_text.failure(system, trace)}", f"  {lasso_text.fairness_head(trace)}"]
+    out = [f"  violation {where}: {lasso_text.failure(system, trace).text()}", f"  {lasso_text.fairness_head(trace)}"]
     rows = lasso_text.fairness(trace)
     if rows:
         table = [("group", "fairness", "enabled in states", "taken in steps", "fair because")]
