@@ -153,6 +153,15 @@ def fairness(trace: Trace) -> tuple[FairText, ...]:
     return tuple(fair_text(r, lasso.loop_states(trace.length)) for r in lasso.fairness)
 
 
+def fairness_summary(trace: Trace) -> str:
+    """The fairness table in one line."""
+    rows = fairness(trace)
+    if not rows:
+        return "no fairness conditions"
+    return "fairness: " + "; ".join(f"{r.name} {r.kind}, enabled in states {r.enabled}, taken in steps {r.taken} "
+                                    f"(fair: {r.why})" for r in rows)
+
+
 def fairness_head(trace: Trace) -> str:
     """The line above the fairness table."""
     lasso = lasso_of(trace)
