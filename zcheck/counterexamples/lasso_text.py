@@ -62,7 +62,10 @@ def numbers(ns: Iterable[int]) -> str:
 
 
 def steps_text(first: int, last: int) -> str:
-    return f"step {last}" if first == last else f"steps {first}..{last}"
+    """`step 3`, `steps 3 and 4`, `steps 3..6`."""
+    if first == last:
+        return f"step {last}"
+    return f"steps {first} and {last}" if last == first + 1 else f"steps {first}..{last}"
 
 
 def lasso_of(trace: Trace) -> Lasso:
@@ -167,7 +170,8 @@ def fairness_head(trace: Trace) -> str:
     lasso = lasso_of(trace)
     if not lasso.fairness:
         return "fairness: the model declares none, so every loop is a run"
-    states = numbers(lasso.loop_states(trace.length))
+    loop_states = lasso.loop_states(trace.length)
+    states = f"state{'s' if len(loop_states) > 1 else ''} {numbers(loop_states)}"
     if dead_end(trace):
-        return f"fairness at the dead end (state {states}, where nothing is enabled):"
-    return f"fairness on the loop (states {states}, {steps_text(lasso.loop + 1, trace.length)}):"
+        return f"fairness at the dead end ({states}, where nothing is enabled):"
+    return f"fairness on the loop ({states}; {steps_text(lasso.loop + 1, trace.length)}):"
