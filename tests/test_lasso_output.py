@@ -179,7 +179,7 @@ def test_sarif_of_lassos_validates_and_nests_the_loop(spin: api.Run, stop: api.R
     assert "fairness: toggle strong fair" in flow["message"]["text"]
     steps = flow["locations"][:-1]
     assert [loc.get("nestingLevel", 0) for loc in steps] == [0, 1, 1, 1, 1, 1, 1]
-    assert steps[1]["kinds"] == ["loop"] and "the loop starts here" in steps[1]["location"]["message"]["text"]
+    assert steps[1]["kinds"] == ["loop"] and "the loop starts with this step" in steps[1]["location"]["message"]["text"]
     assert "state 7 is state 1 again" in flow["locations"][-1]["location"]["message"]["text"]
     assert lt["properties"]["lasso"]["loop"] == 1 and lt["properties"]["lasso"]["deadEnd"] is False
     assert "relevantSteps" not in lt["properties"]
@@ -319,3 +319,18 @@ def test_model_reports_render_a_liveness_check(tmp_path: Path, monkeypatch: pyte
     assert model_reports._verdicts(report)[:4] == [f"zcheck {__version__}: `models/spin.zdl`, engine bmc, depth 7",
                                                    "| verdict | property | depth |", "| --- | --- | --- |",
                                                    "| VIOLATED | `lt` | 7 |"]
+
+
+def test_a_dead_end_in_the_initial_state_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A lasso of no step: the initial state is the dead end (`loop` 0 of 0)."""
+    spec = tmp_path / "zero.zdl"
+    spec.write_text("model zero\nvar x: 0 .. 1 = 0\naction a() { require x == 1; x := 0 }\n"
+                    "property ev: always eventually x == 1\n")
+    saved = _saved(tmp_path, spec, "ev")
+    assert json.loads(saved.read_text())["loop"] == 0
+    capsys.readouterr()
+    assert main(["replay", str(spec), str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "the run starts in state 0, where nothing is enabled: it stays there forever" in out
+    assert "dead end at state 0: nothing is enabled here" in out
+    assert "fairness: the model declares none, so no run is left out as unfair" in out

@@ -95,12 +95,16 @@ def closes(trace: Trace) -> str:
 
 def shape(trace: Trace) -> str:
     """The whole lasso in one sentence."""
-    lasso = lasso_of(trace)
+    lasso, k = lasso_of(trace), trace.length
     if dead_end(trace):
-        return f"after {trace.length} steps the run reaches state {trace.length}, where nothing is enabled: it stays there forever"
-    prefix = f"after {lasso.loop} step{'s' if lasso.loop > 1 else ''} " if lasso.loop else ""
-    return f"{prefix}the run repeats {steps_text(lasso.loop + 1, trace.length)} forever " \
-           f"(state {trace.length} is state {lasso.loop} again)"
+        start = f"after {_steps(k)} the run reaches state {k}" if k else "the run starts in state 0"
+        return f"{start}, where nothing is enabled: it stays there forever"
+    prefix = f"after {_steps(lasso.loop)} " if lasso.loop else ""
+    return f"{prefix}the run repeats {steps_text(lasso.loop + 1, k)} forever (state {k} is state {lasso.loop} again)"
+
+
+def _steps(n: int) -> str:
+    return f"{n} step{'' if n == 1 else 's'}"
 
 
 def condition(system: System, e: t.TExpr | None) -> str:
@@ -169,7 +173,7 @@ def fairness_head(trace: Trace) -> str:
     """The line above the fairness table."""
     lasso = lasso_of(trace)
     if not lasso.fairness:
-        return "fairness: the model declares none, so every loop is a run"
+        return "fairness: the model declares none, so no run is left out as unfair"
     loop_states = lasso.loop_states(trace.length)
     states = f"state{'s' if len(loop_states) > 1 else ''} {numbers(loop_states)}"
     if dead_end(trace):

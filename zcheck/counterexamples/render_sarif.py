@@ -141,7 +141,7 @@ def _lasso_result(system: System, trace: Trace, rule_index: int) -> dict[str, An
     where, _ = property_source(system, trace)
     failure = false_lines(system, trace)[0]
     rows = report_rows(system, trace, analyse(system, trace))
-    steps = [_step(row, step, "; the loop starts here" if row.index == lasso.loop + 1 else "")
+    steps = [_step(row, step, "; the loop starts with this step" if row.index == lasso.loop + 1 else "")
              for row, step in zip(rows[1:], trace.steps)]
     end = lasso_text.closes(trace) or f"state {trace.length}: {lasso_text.repeats(trace)}"
     steps.append({"location": _location(prop.span, f"{end}; {failure}"), "executionOrder": len(rows),
