@@ -18,9 +18,12 @@ from common import fmt_s, median, run_child, table, worker, zcheck
 SEED = ("seed", "bench/models/seed.zdl", {}, 12, 8)
 SECTION = ("section_hotplug", "models/section_hotplug.zdl", {}, 10, 6)
 LIBRARY_SEED = ("zone_device_max_pfn", "models/zone_device_max_pfn.zdl", {}, 8, 6)
+BLOCK_LOCKS = ("memory_block_locks", "models/memory_block_locks.zdl", {}, 12, 8)
+PETERSON = ("peterson N = 3, buggy", "bench/protocols/peterson.zdl", {"N": "3", "BUG": "1"}, 12, 8)
 OPTIONS = (
     ("hints (known-safe properties added to later depths)", {"hints": False}, (SEED, SECTION)),
     ("range-guard instances at the queries' witnesses", {"guard_hints": False}, (SEED, LIBRARY_SEED)),
+    ("partial-order reduction (one order of adjacent independent steps)", {"por": False}, (BLOCK_LOCKS, PETERSON)),
 )
 JOBS_MODEL = "models/memremap_unwind.zdl"
 CONE_MODEL = "models/memremap_unwind.zdl"

@@ -36,6 +36,7 @@ class Sample:
     peak_mib: float
     timed_out: bool = False
     stdout: str = ""
+    cpu: float = 0.0  # user + system seconds of the child (and its reaped children)
 
 
 def run_child(argv: list[str], timeout: float | None = None, cwd: Path = ROOT) -> Sample:
@@ -67,7 +68,8 @@ def run_child(argv: list[str], timeout: float | None = None, cwd: Path = ROOT) -
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read()
-    return Sample(_last_json(text), proc.returncode, wall, usage.ru_maxrss / 1024, fired.is_set(), text)
+    return Sample(_last_json(text), proc.returncode, wall, usage.ru_maxrss / 1024, fired.is_set(), text,
+                  usage.ru_utime + usage.ru_stime)
 
 
 def _last_json(out: str) -> dict:
@@ -114,6 +116,7 @@ def machine() -> dict[str, str]:
         "z3": z3.get_version_string(),
         "os": f"{platform.system()} {platform.release()}",
         "commit": _git("rev-parse", "--short", "HEAD"),
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 

@@ -104,12 +104,19 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     runs += [_liveness_run(system, p) for p in props if p.temporal is not None]
     done: dict[str, PropertyResult] = {}
     for sysm, group in runs:
+        if any(_interrupted(r.result) for r in done.values()):  # Ctrl-C ends the whole run
+            done.update((p.name, board.final(p, Unknown(p, -1, "interrupted"), None)) for p in group)
+            continue
         with own_context():  # traces independent of what ran before in this process
             out = Portfolio(sysm, options, deadline, board, progress).run(group)
             for p in group:
                 r = board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
                 done[p.name] = board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r
     return Run(system, tuple(done[p.name] for p in props), depth, ENGINE_LABELS[options.engine], seed)
+
+
+def _interrupted(r: Result) -> bool:
+    return isinstance(r, Unknown) and r.reason == "interrupted"
 
 
 def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property]]:

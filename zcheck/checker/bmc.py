@@ -23,6 +23,7 @@ import z3
 
 from zcheck.checker.encode import Encoding, Witness
 from zcheck.checker.minimise import minimise
+from zcheck.checker.por import canonical, forbidden_successors
 from zcheck.checker.results import BUDGET_SPENT, RLIMIT_REASONS, EncodedExecution, Holds, Result, Unknown, Violated
 from zcheck.system.ir import Property
 
@@ -37,6 +38,7 @@ class Options:
     proved_elsewhere: Callable[[], set[str]] | None = None  # polled after each depth (see bmc)
     hints: bool = True  # add properties known safe at earlier depths (bench/ ablation turns it off)
     guard_hints: bool = True  # add the range guards' instances at each query's witnesses (idem)
+    por: bool = True  # explore one order of adjacent independent steps (checker/por.py; idem)
     on_violated: Callable[[Violated], None] | None = None  # told of each violation when found
     on_depth: Callable[[int, list[str]], None] | None = None  # told of each depth done, with the pending
 
@@ -143,10 +145,13 @@ def bmc(enc: Encoding, props: list[Property], opts: Options, facts: list[Propert
     safe = {p.name: opts.depth for p in facts}  # state property -> last state index known safe
     props_and_facts = list(props) + [p for p in facts if p not in props]
     hinted: set[tuple[str, int]] = set()
+    order = forbidden_successors(enc.sys) if opts.por else ()
     try:
         for d in range(opts.depth + 1):
             if opts.timeout is not None and time.monotonic() - start >= opts.timeout:
                 break  # before encoding the next step, which can itself take a while
+            if d > 1 and (adjacent := canonical(order, enc.act(d - 2), enc.act(d - 1))) is not None:
+                solver.add(adjacent)
             if d > 0:
                 queries = _site_queries(enc, pending, d - 1)
                 if opts.hints:

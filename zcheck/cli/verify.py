@@ -36,6 +36,7 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
         args.spec = resolve(args.spec)
         system = api.build(args.spec, defines, args.scenario)
     props = api.select(system, args.property, frozenset(args.skip))
+    _not_checked(system, args)
     if not props:
         print_diagnostics([Diagnostic("ZC906", "nothing to check: the model has no property (an `invariant`, "
                                       "`assert`, `cover`, ... or an implicit one)", _model_span(system), "warning")],
@@ -70,13 +71,18 @@ def _model_span(system: api.System) -> Span:
 
 def _warnings(system: api.System, args: argparse.Namespace, control: Control) -> None:
     print_diagnostics(list(system.warnings) + lifecycle_warnings(system), system.sources)
-    print_diagnostics([Diagnostic("ZC904", f"`{name}` is not checked: {why}", system.properties[0].span, "warning")
-                       for name, why in system.notes if not args.property], system.sources)
     print_diagnostics([d for d in (vacuity_warning(system),) if d is not None], system.sources)
     if args.edges:
         from zcheck.graph import untaken_edge_warnings
 
         print_diagnostics(untaken_edge_warnings(system, args.depth, control.engine_timeout()), system.sources)
+
+
+def _not_checked(system: api.System, args: argparse.Namespace) -> None:
+    """The properties lowering left out, and why (ZC904; `-p` names one: an error there)."""
+    span = system.properties[0].span if system.properties else _model_span(system)
+    print_diagnostics([Diagnostic("ZC904", f"`{name}` is not checked: {why}", span, "warning")
+                       for name, why in system.notes if not args.property], system.sources)
 
 
 def _report(outcome: api.Run, args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ from typing import assert_never
 from zcheck.spec import typed as t
 from zcheck.spec.ops import Op
 from zcheck.spec.types import BOOL, MapT
+from zcheck.system.cone import accesses
 from zcheck.system.implicit_props import Unsupported, enabled
 from zcheck.system.ir import FairKind, Fairness, Property, StateVar, System, TemporalOp, Transition
 
@@ -54,7 +55,7 @@ class Product:
 
     system: System
     prop: Property  # the liveness property (of the model)
-    compared: tuple[str, ...]  # the model's variables a loop must repeat
+    compared: tuple[str, ...]  # the model's variables a loop must bring back (those some step writes)
 
 
 def is_monitor(name: str) -> bool:
@@ -107,6 +108,7 @@ class _Builder:
         assert prop.temporal is not None
         self.sys, self.prop, self.temporal, self.en = system, prop, prop.temporal, en
         self.groups = system.fairness
+        self.compared = [v for v in system.vars if v.name in _written(system)]
 
     # -- the property's two conditions on the loop --------------------------------
 
@@ -164,7 +166,7 @@ class _Builder:
         return out
 
     def product(self) -> Product:
-        model_vars = [v for v in self.sys.vars]
+        model_vars = self.compared
         new = [StateVar(f, BOOL, t.Lit(False, BOOL), self.prop.span, hidden=True) for f in self.flags()]
         if self.temporal.op is TemporalOp.LEADS_TO:
             new.append(StateVar(PENDING, BOOL, t.Lit(False, BOOL), self.prop.span, hidden=True))
@@ -185,7 +187,7 @@ class _Builder:
         start = [t.SAssign(SAVED, t.Lit(True, BOOL)), t.SAssign(INV, t.Lit(True, BOOL)),
                  t.SAssign(ACC, t.Lit(False, BOOL))]
         start += [t.SAssign(f, t.Lit(False, BOOL)) for i, g in enumerate(self.groups) for f in self.group_flags(i, g)]
-        start += [t.SAssign(SHADOW + v.name, t.Var(v.name, v.type)) for v in self.sys.vars]
+        start += [t.SAssign(SHADOW + v.name, t.Var(v.name, v.type)) for v in self.compared]
         on_loop = [t.SAssign(INV, _and([_flag(INV), self.loop_condition()])),
                    t.SAssign(ACC, _or([_flag(ACC), self.acceptance()]))]
         for i, g in enumerate(self.groups):
@@ -209,6 +211,15 @@ class _Builder:
         closed = _and([_flag(SAVED), *same, _flag(INV), _flag(ACC), *fair])
         dead_end = _and([_not(_or(list(self.en.values()))), self.loop_condition(), self.acceptance()])
         return _or([closed, dead_end])
+
+
+def _written(system: System) -> frozenset[str]:
+    """The variables some transition writes: a loop must bring these back (the others
+    keep their initial values on every run)."""
+    out: set[str] = set()
+    for tr in system.transitions:
+        accesses(tr.body, lambda _prop: False, set(), out)
+    return frozenset(out)
 
 
 def shadow_equal(v: StateVar) -> t.TExpr:
