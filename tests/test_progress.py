@@ -108,6 +108,7 @@ def test_verdicts_are_printed_as_they_come_and_their_rows_leave_the_region() -> 
     assert "VIOLATED" in printed[0] and "bug" in printed[0] and "at depth 2" in printed[0] and "0.2 s" in printed[0]
     drawn = _drawn(console, d)
     assert "fine" in drawn and "bug" not in drawn
+    assert drawn.splitlines()[-1].strip() == "1 of 2 done, 0.2 s"  # since the display began
 
 
 def test_a_long_verdict_line_is_cut_not_wrapped() -> None:
@@ -137,7 +138,7 @@ def test_a_row_is_one_screen_line_whatever_its_label() -> None:
     d.checking([("models/a_rather_long_model_name.zdl::check * with N = 4 expect holds", ("p",)), ("q", ("q",))])
     d.working(Stage.BMC, ("p", "q"), True)
     lines = _drawn(console, d).splitlines()
-    assert len(lines) == 2 and "…" in lines[0] and "bmc" in lines[0]
+    assert len(lines) == 3 and "…" in lines[0] and "bmc" in lines[0]  # two rows and the footer
 
 
 def test_rows_beyond_the_screen_are_counted_not_drawn() -> None:
@@ -145,7 +146,7 @@ def test_rows_beyond_the_screen_are_counted_not_drawn() -> None:
     d = Display(console, clock=Clock())
     d.checking([(f"p{i}", (f"p{i}",)) for i in range(10)])
     drawn = _drawn(console, d)
-    assert "p3" in drawn and "p4" not in drawn and "and 6 more" in drawn
+    assert "p2" in drawn and "p3" not in drawn and "and 7 more" in drawn
 
 
 def test_model_names_cannot_drive_the_terminal_or_rich_markup() -> None:

@@ -78,6 +78,7 @@ class Display:
         self._done: set[str] = set()
         self._live: Live | None = None
         self._closed = False
+        self._began = clock()
 
     # -- api.Watcher -------------------------------------------------------------------
 
@@ -143,7 +144,7 @@ class Display:
 
     def render(self) -> RenderableType:
         rows = self.snapshot()
-        room = max(1, self.console.size.height - 2)
+        room = max(1, self.console.size.height - 3)
         cells = [_cells(s) for s in rows[:room]]
         # one screen line per row: the label gives way (with an ellipsis), the rest keeps its width
         rest = [max((len(c[i]) for c in cells), default=0) for i in (1, 2, 3)]
@@ -155,7 +156,13 @@ class Display:
         for s, c in zip(rows, cells):
             table.add_row(Spinner("dots", style="cyan") if s.stages else Text(" "), *c)
         extra = [Text(f"  ... and {len(rows) - room} more", style="dim")] if len(rows) > room else []
-        return Group(table, *extra)
+        return Group(table, *extra, self._footer(len(rows)))
+
+    def _footer(self, open_tasks: int) -> Text:
+        """How many tasks are done, and the time since the display began."""
+        with self._lock:
+            total = len(self._tasks)
+        return Text(f"  {total - open_tasks} of {total} done, {self.clock() - self._began:.1f} s", style="dim")
 
     # -- the region ------------------------------------------------------------------
 
