@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from zcheck import __version__
 from zcheck.checker.bmc import Options
 from zcheck.checker.context import own_context
 from zcheck.system.liveness import to_safety
@@ -57,6 +58,11 @@ class Run:
     engine: str
     seed: int
     warnings: tuple[Diagnostic, ...] = field(default=())
+
+    def headline(self, spec: str) -> str:
+        """The first line of a report: `zcheck VERSION: SPEC, engine E, depth D[, scenario S]`."""
+        scen = f", scenario {self.system.scenario}" if self.system.scenario else ""
+        return f"zcheck {__version__}: {spec}, engine {self.engine}, depth {self.depth}{scen}"
 
 
 def verdict_of(prop: Property, r: Result) -> tuple[str, int | None]:
