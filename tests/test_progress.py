@@ -111,6 +111,17 @@ def test_verdicts_are_printed_as_they_come_and_their_rows_leave_the_region() -> 
     assert drawn.splitlines()[-1].strip() == "1 of 2 done, 0.2 s"  # since the display began
 
 
+def test_the_spinner_turns_from_one_redraw_to_the_next() -> None:
+    clock = Clock()
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, height=10, color_system=None, get_time=clock)
+    d = Display(console, clock=clock)
+    d.checking([("p", ("p",))])
+    d.working(Stage.BMC, ("p",), True)
+    first = _drawn(console, d).split()[0]
+    clock.now += 0.25
+    assert _drawn(console, d).split()[0] != first
+
+
 def test_a_long_verdict_line_is_cut_not_wrapped() -> None:
     console, out = _terminal()
     d = Display(console, clock=Clock())

@@ -79,6 +79,7 @@ class Display:
         self._live: Live | None = None
         self._closed = False
         self._began = clock()
+        self._spinner = Spinner("dots", style="cyan")  # one for every row: a new one would restart at its first frame
 
     # -- api.Watcher -------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class Display:
         for _ in rest:
             table.add_column(no_wrap=True)
         for s, c in zip(rows, cells):
-            table.add_row(Spinner("dots", style="cyan") if s.stages else Text(" "), *c)
+            table.add_row(self._spinner if s.stages else Text(" "), *c)
         extra = [Text(f"  ... and {len(rows) - room} more", style="dim")] if len(rows) > room else []
         return Group(table, *extra, self._footer(len(rows)))
 
