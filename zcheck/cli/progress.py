@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -40,8 +41,9 @@ from zcheck.cli.output import terminal_safe
 from zcheck.counterexamples.render_text import verdict_line
 
 REFRESH_PER_SECOND = 4  # the elapsed times tick; a redraw of a few rows costs well under a millisecond
-VERDICT_STYLES = {"violated": "bold red", "reached": "bold green", "proved": "bold green", "unreachable": "bold green",
-                  "holds": "green", "not_reached": "yellow", "unknown": "yellow"}
+VERDICT_STYLES = MappingProxyType({"violated": "bold red", "reached": "bold green", "proved": "bold green",
+                                   "unreachable": "bold green", "holds": "green", "not_reached": "yellow",
+                                   "unknown": "yellow"})
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class Display:
 
     def render(self) -> RenderableType:
         rows = self.snapshot()
+        if not rows:
+            return Text("")  # between two runs of `test`, or when all is decided
         room = max(1, self.console.size.height - 3)
         cells = [_cells(s) for s in rows[:room]]
         # one screen line per row: the label gives way (with an ellipsis), the rest keeps its width
