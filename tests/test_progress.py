@@ -152,6 +152,21 @@ def test_a_row_is_one_screen_line_whatever_its_label() -> None:
     assert len(lines) == 3 and "…" in lines[0] and "bmc" in lines[0]  # two rows and the footer
 
 
+def test_a_new_run_starts_afresh() -> None:
+    """`test` runs one group of directives after another, often over the same properties."""
+    console, _ = _terminal()
+    clock = Clock()
+    d = Display(console, verdicts=False, clock=clock)
+    d.checking([("m.zdl::check p expect proved", ("p",))])
+    d.working(Stage.BMC, ("p",), True)
+    d.reached(5, ("p",))
+    d.decided(_result("p", "proved"))
+    clock.now += 3
+    d.checking([("m.zdl::check p depth 2 expect holds", ("p",))])
+    drawn = _drawn(console, d)
+    assert "depth 2 expect holds" in drawn and "waiting" in drawn and "depth 5" not in drawn
+
+
 def test_rows_beyond_the_screen_are_counted_not_drawn() -> None:
     console, _ = _terminal(height=6)
     d = Display(console, clock=Clock())

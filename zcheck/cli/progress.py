@@ -89,10 +89,10 @@ class Display:
         with self._lock:
             self._tasks = tuple(Task(terminal_safe(label), names) for label, names in tasks)
             self._width = max((len(t.label) for t in self._tasks), default=1)
+            self._stages, self._depth, self._since, self._done = {}, {}, {}, set()  # a new run
             live = self._live
         if live is not None:
             live.refresh()  # the new rows at once, not at the next tick
-            self._stages, self._depth, self._since, self._done = {}, {}, {}, set()
 
     def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
         now = self.clock()
