@@ -117,11 +117,12 @@ class Display:
                 return
             self._done.add(r.name)
             seconds, width = now - self._since.get(r.name, now), self._width
-            live = self._live if self.verdicts and not self._closed else None
-        if self.verdicts and not self._closed:
-            if live is not None:
-                live.refresh()  # the region redrawn under the line is then the current one
-            self.console.print(_verdict_text(r, width, seconds), no_wrap=True, overflow="ellipsis")
+            show, live = self.verdicts and not self._closed, self._live
+        if not show:
+            return
+        if live is not None:
+            live.refresh()  # the region redrawn under the line is then the current one
+        self.console.print(_verdict_text(r, width, seconds), no_wrap=True, overflow="ellipsis")
 
     # -- drawing ---------------------------------------------------------------------
 
