@@ -10,8 +10,8 @@ import dataclasses
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from zcheck import __version__

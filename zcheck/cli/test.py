@@ -31,6 +31,8 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
     try:
         for f in files:
             got, errs = run_file(f, display)
+            if display is not None:
+                display.checking([])  # the file is done, errors included: no row stays behind
             with display.suspended() if display is not None else nullcontext():
                 _print(got, errs)
             outcomes += got
