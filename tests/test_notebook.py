@@ -102,6 +102,10 @@ def test_verify_a_path(seed: Verification) -> None:
     assert str(seed).splitlines()[0].startswith(f"zcheck {zcheck.__version__}: {SEED}, engine auto")
     with pytest.raises(KeyError):
         seed["no_such_property"]
+    assert repr(seed) == "<Verification of zone_device_max_pfn: 1 violated, 1 proved>"  # not the whole system
+    assert repr(seed["device_above_max_pfn"]) == "<Verdict VIOLATED device_above_max_pfn at depth 2>"
+    assert repr(seed["device_above_max_pfn"].counterexample) == \
+        "<Counterexample of device_above_max_pfn: VIOLATED, 2 steps>"
 
 
 def test_verify_a_bundled_model_by_name_and_a_path_object_alike(seed: Verification) -> None:

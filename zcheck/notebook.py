@@ -62,12 +62,15 @@ def _define(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the generated repr would print the whole system
 class Counterexample:
     """A decoded, replayed trace (a violation, or a reached cover) of `system`."""
 
     system: System
     trace: Trace
+
+    def __repr__(self) -> str:
+        return f"<Counterexample of {self.trace.prop}: {VERDICT_WORDS[self.trace.verdict]}, {self.trace.length} steps>"
 
     def _repr_html_(self) -> str:
         return fragment(html_trace(self.system, self.trace))
@@ -76,12 +79,15 @@ class Counterexample:
         return "\n".join(markdown_trace(self.system, self.trace)) + "\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verdict:
     """One property's result (api.PropertyResult), with what it needs to render itself."""
 
     system: System
     result: api.PropertyResult
+
+    def __repr__(self) -> str:
+        return f"<Verdict {str(self)}>"
 
     @property
     def name(self) -> str:
@@ -101,8 +107,7 @@ class Verdict:
         return None if t is None else Counterexample(self.system, t)
 
     def __str__(self) -> str:
-        r = self.result
-        return verdict_line(r.name, r.verdict, r.depth, r.detail, len(r.name)).strip()
+        return f"{VERDICT_WORDS[self.verdict]} {self.name} {self._where()}".rstrip()
 
     def _where(self) -> str:
         """The verdict line after the name: `at depth 2`, `by k-induction, k = 1; ...`."""
@@ -129,7 +134,7 @@ class Verdict:
         return "\n".join(out) + "\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verification:
     """What `verify` returns: every property's verdict, iterable and indexable by name;
     shown in a notebook as the HTML (or Markdown) report."""
@@ -152,6 +157,9 @@ class Verification:
             if v.name == name:
                 return v
         raise KeyError(name)
+
+    def __repr__(self) -> str:
+        return f"<Verification of {self.run.system.model}: {self.summary}>"
 
     @property
     def summary(self) -> str:
