@@ -117,18 +117,23 @@ class Display:
                 return
             self._done.add(r.name)
             seconds, width = now - self._since.get(r.name, now), self._width
-            show, live = self.verdicts and not self._closed, self._live
-        if not show:
-            return
-        if live is not None:
-            live.refresh()  # the region redrawn under the line is then the current one
-        self.console.print(_verdict_text(r, width, seconds), no_wrap=True, overflow="ellipsis")
+            show = self.verdicts and not self._closed
+        if show:
+            self._above(_verdict_text(r, width, seconds))
 
     # -- drawing ---------------------------------------------------------------------
 
     def log(self, message: str) -> None:
         """A `-v` message, above the region."""
-        self.console.print(Text(f"  ... {terminal_safe(message)}"))
+        self._above(Text(f"  ... {terminal_safe(message)}"))
+
+    def _above(self, line: Text) -> None:
+        """One screen line above the region (cut with an ellipsis, never wrapped)."""
+        with self._lock:
+            live = self._live
+        if live is not None:
+            live.refresh()  # the region redrawn under the line is then the current one
+        self.console.print(line, no_wrap=True, overflow="ellipsis")
 
     def snapshot(self) -> list[Snapshot]:
         """The open tasks: those with a property not decided yet."""
