@@ -21,6 +21,7 @@ from pygments.token import Error, Keyword, Name, Operator, Punctuation, _TokenTy
 
 from zcheck import api
 from zcheck.counterexamples.render_html import render_html
+from zcheck.counterexamples.render_markdown import render_markdown
 from zcheck.pygments_zdl import BUILTIN_FUNCTIONS, BUILTIN_TYPES, GRAMMAR_WORDS, ZdlLexer, html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,3 +188,15 @@ def test_the_html_report_highlights_the_property_and_the_steps() -> None:
     assert "<span" in pre and ">invariant</span>" in pre and ">forall</span>" in pre
     steps = re.findall(r'<code class="zdl">(.*?)</code>', page)
     assert steps and all("<span" in s for s in steps) and any(">action</span>" in s for s in steps)
+
+
+def test_markdown_fences_model_excerpts_as_zdl() -> None:
+    """A Markdown renderer built on Pygments (Python-Markdown's codehilite, MkDocs, Sphinx's
+    MyST) highlights a ```zdl block with this lexer once zcheck is installed."""
+    system = api.build(str(ROOT / "models" / "zone_device_max_pfn.zdl"))
+    run = api.verify_system(system, api.select(system, ["device_above_max_pfn"]), 3)
+    doc = render_markdown(system, "m.zdl", list(run.results), "head")
+    blocks = re.findall(r"^(`{3,})(\w*)\n(.*?)\n\1$", doc, re.S | re.M)
+    zdl = [body for _, lang, body in blocks if lang == "zdl"]
+    assert zdl and {lang for _, lang, _ in blocks} <= {"zdl", "text"}
+    assert all(not any(t in Error for t, _ in _tokens(body)) for body in zdl)
