@@ -5,7 +5,9 @@ Markdown report plus, for every map over integers (pfns), an inline SVG timeline
 key space: one row per state (initial, then one per step), each exact range coloured by
 the map's value, the witness values marked. It loads nothing (no scripts, fonts or
 style sheets; a Content-Security-Policy forbids them) and every string that comes from
-the model — names, source lines, comments, values — goes through `html.escape`.
+the model — names, source lines, comments, values — goes through `html.escape`, or,
+for the model excerpts (the property's line, each step's line), through the ZDL
+highlighter (pygments_zdl.html: escaped text in spans with inline styles).
 
 The x axis is not to scale: every interval between two breakpoints (range ends of any
 state, and witnesses) gets the same width, so a 4 KiB range beside a 64 GiB one stays
@@ -28,9 +30,10 @@ from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.render_markdown import (Row, loop_failure, property_source, report_rows, state_note,
                                                     violation_lines)
-from zcheck.counterexamples.render_text import VERDICT_WORDS, noun
+from zcheck.counterexamples.render_text import VERDICT_WORDS, noun, source_line
 from zcheck.counterexamples.trace import Trace
 from zcheck.counterexamples.values import key_text, scalar_of, scalar_text
+from zcheck.pygments_zdl import html as zdl_html
 from zcheck.spec.types import BoolT, IntT, MapT, RangeT
 from zcheck.system.ir import System
 from zcheck.system.pmap import PMap
@@ -110,7 +113,7 @@ def html_trace(system: System, trace: Trace, rel: Relevance | None = None) -> st
     out = [f'<section class="trace" data-property="{escape(trace.prop)}">',
            f'<h2><code>{escape(trace.prop)}</code>: <span class="badge {escape(trace.verdict)}">'
            f"{escape(VERDICT_WORDS[trace.verdict])}</span> at depth {trace.length}</h2>",
-           f"<p>Property, at <code>{escape(where)}</code>:</p>", f"<pre>{escape(src)}</pre>"]
+           f"<p>Property, at <code>{escape(where)}</code>:</p>", f'<pre class="zdl">{_excerpt(system, trace, src)}</pre>']
     if trace.lasso is not None:
         out.append(f"<p><strong>Lasso:</strong> {escape(lasso_text.shape(trace))}.</p>")
     else:
@@ -141,6 +144,13 @@ def sentence(s: lasso_text.Sentence) -> str:
     return "".join(f"<code>{escape(p.text)}</code>" if isinstance(p, lasso_text.Code) else escape(p) for p in s.parts)
 
 
+def _excerpt(system: System, trace: Trace, src: str) -> str:
+    """The property's source line, highlighted; an implicit check's description, as text."""
+    prop = system.prop(trace.prop)
+    return zdl_html(src) if prop.kind != "implicit" and src == source_line(system, prop.span.file, prop.span.line) \
+        else escape(src)
+
+
 def _step_table(rows: list[Row], trace: Trace) -> str:
     lasso = trace.lasso is not None
     out = ['<table class="steps"><tr><th>step</th><th>action</th><th>source</th><th>changes</th>'
@@ -155,7 +165,7 @@ def _step_table(rows: list[Row], trace: Trace) -> str:
             mark = "yes" if row.relevant else "no (can be dropped)"
         changed = "<br>".join(f"<code>{escape(c)}</code>" for c in row.changes) or "(no change)"
         out.append(f'<tr class="{cls}" data-step="{row.index}"><td>{row.index}</td><td><code>{escape(row.call)}</code></td>'
-                   f"<td><code>{escape(row.where)}</code><br><code>{escape(row.source)}</code></td><td>{changed}</td>"
+                   f'<td><code>{escape(row.where)}</code><br><code class="zdl">{zdl_html(row.source)}</code></td><td>{changed}</td>'
                    f"<td>{mark}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
