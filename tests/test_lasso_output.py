@@ -122,15 +122,15 @@ def test_html_draws_the_loop_and_its_back_edge(spin: api.Run) -> None:
     doc = _parse(render_html(spin.system, results, "head"))
     assert len(_classes(doc, "svg", "lasso")) == 1
     states = [a["data-state"] for a in _classes(doc, "g", "state")]
-    assert states == [str(i) for i in range(7)]  # state 7 is state 1 again: drawn once
-    assert [a["class"] for a in _classes(doc, "circle", "loop")] == ["loop"] * 6  # states 1..6
-    assert [a["data-step"] for a in _classes(doc, "g", "backedge")] == ["7"]  # from state 6 back to state 1
-    assert [a["data-step"] for a in _classes(doc, "tr", "loop")] == [str(i) for i in range(2, 8)]
-    assert [a["data-step"] for a in _classes(doc, "tr", "prefix")] == ["1"]
+    assert states == [str(i) for i in range(8)]  # state 8 is state 2 again: drawn once
+    assert [a["class"] for a in _classes(doc, "circle", "loop")] == ["loop"] * 6  # states 2..7
+    assert [a["data-step"] for a in _classes(doc, "g", "backedge")] == ["8"]  # from state 7 back to state 2
+    assert [a["data-step"] for a in _classes(doc, "tr", "loop")] == [str(i) for i in range(3, 9)]
+    assert [a["data-step"] for a in _classes(doc, "tr", "prefix")] == ["1", "2"]
     groups = [a["data-group"] for t, a in doc.tags if t == "tr" and "data-group" in a]
     assert groups == ["toggle", "nudge", "finish", "w[0]", "w[1]"]
     text = "".join(doc.text)
-    assert "step 7: back to state 1" in text and "from here the run repeats steps 2..7 forever" in text
+    assert "step 8: back to state 2" in text and "from here the run repeats steps 3..8 forever" in text
     assert "Relevance" not in text
 
 
@@ -173,15 +173,15 @@ def test_sarif_of_lassos_validates_and_nests_the_loop(spin: api.Run, stop: api.R
     log = json.loads(render_sarif(spin.system, list(spin.results)))
     jsonschema.Draft4Validator(schema).validate(log)
     lt = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "lt")
-    assert "after 1 step the run repeats steps 2..7 forever" in lt["message"]["text"]
-    assert "`flag` holds in state 1 and `x == 3` never holds from there on" in lt["message"]["text"]
+    assert "after 2 steps the run repeats steps 3..8 forever" in lt["message"]["text"]
+    assert "`quiet` holds in state 2 and `x == 3` never holds from there on" in lt["message"]["text"]
     flow = lt["codeFlows"][0]["threadFlows"][0]
     assert "fairness: toggle strong fair" in flow["message"]["text"]
     steps = flow["locations"][:-1]
-    assert [loc.get("nestingLevel", 0) for loc in steps] == [0, 1, 1, 1, 1, 1, 1]
-    assert steps[1]["kinds"] == ["loop"] and "the loop starts with this step" in steps[1]["location"]["message"]["text"]
-    assert "state 7 is state 1 again" in flow["locations"][-1]["location"]["message"]["text"]
-    assert lt["properties"]["lasso"]["loop"] == 1 and lt["properties"]["lasso"]["deadEnd"] is False
+    assert [loc.get("nestingLevel", 0) for loc in steps] == [0, 0, 1, 1, 1, 1, 1, 1]
+    assert steps[2]["kinds"] == ["loop"] and "the loop starts with this step" in steps[2]["location"]["message"]["text"]
+    assert "state 8 is state 2 again" in flow["locations"][-1]["location"]["message"]["text"]
+    assert lt["properties"]["lasso"]["loop"] == 2 and lt["properties"]["lasso"]["deadEnd"] is False
     assert "relevantSteps" not in lt["properties"]
     dead = json.loads(render_sarif(stop.system, list(stop.results)))
     jsonschema.Draft4Validator(schema).validate(dead)
@@ -202,16 +202,16 @@ def _saved(tmp_path: Path, spec: Path, prop: str, name: str = "t.json") -> Path:
 def test_itf_has_the_loop_and_loads_with_itf_py(tmp_path: Path) -> None:
     itf = pytest.importorskip("itf_py")
     doc = json.loads(_saved(tmp_path, SPIN, "lt").read_text())
-    assert doc["loop"] == 1 and len(doc["states"]) == 8
+    assert doc["loop"] == 2 and len(doc["states"]) == 9
     assert list(doc) == ["#meta", "params", "vars", "loop", "states"]
-    assert doc["#meta"]["fairness"][0] == {"group": "toggle", "kind": "strong", "enabled": [1, 2, 3, 4, 5, 6],
-                                           "taken": [2, 3]}
-    assert itf.trace_from_json(doc).loop == 1
+    assert doc["#meta"]["fairness"][0] == {"group": "toggle", "kind": "strong", "enabled": [2, 3, 4, 5, 6, 7],
+                                           "taken": [3, 4]}
+    assert itf.trace_from_json(doc).loop == 2
 
 
 @pytest.mark.parametrize("spec, prop, shape", [
     (SPIN, "ev", "loop starts at state 0: from here the run repeats steps 1..6 forever"),
-    (SPIN, "lt", "loop starts at state 1: from here the run repeats steps 2..7 forever"),
+    (SPIN, "lt", "loop starts at state 2: from here the run repeats steps 3..8 forever"),
     (STOP, "reach3", "dead end at state 2: nothing is enabled here: the run stays in this state forever"),
 ])
 def test_a_saved_lasso_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: Path, prop: str,
@@ -308,17 +308,17 @@ def test_model_reports_render_a_liveness_check(tmp_path: Path, monkeypatch: pyte
 
     (tmp_path / "models").mkdir()
     model = tmp_path / "models" / "spin.zdl"
-    model.write_text(SPIN.read_text() + "check lt expect violated at 7\n")
+    model.write_text(SPIN.read_text() + "check lt expect violated at 8\n")
     monkeypatch.chdir(tmp_path)
     (check,) = check_file(str(model)).checks
     report = model_reports.render("models/spin.zdl", check)
     assert report is not None and model_reports.report_name("spin", check) == "spin--lt.md"
-    assert "## lt: VIOLATED at depth 7" in report and "### The loop" in report
+    assert "## lt: VIOLATED at depth 8" in report and "### The loop" in report
     assert "| group | fairness | enabled in states | taken in steps | fair because |" in report
     assert "| `finish` | strong fair | none | none | never enabled |" in report
-    assert model_reports._verdicts(report)[:4] == [f"zcheck {__version__}: `models/spin.zdl`, engine bmc, depth 7",
+    assert model_reports._verdicts(report)[:4] == [f"zcheck {__version__}: `models/spin.zdl`, engine bmc, depth 8",
                                                    "| verdict | property | depth |", "| --- | --- | --- |",
-                                                   "| VIOLATED | `lt` | 7 |"]
+                                                   "| VIOLATED | `lt` | 8 |"]
 
 
 def test_a_dead_end_in_the_initial_state_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
