@@ -107,31 +107,45 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
     deadline = Deadline.after(timeout)
     safety = [p for p in props if p.temporal is None]
-    runs: list[tuple[System, list[Property]]] = [(system, safety)] if safety else []
+    runs: list[tuple[System, list[Property], tuple[str, ...]]] = [(system, safety, ())] if safety else []
     runs += [_liveness_run(system, p) for p in props if p.temporal is not None]
     done: dict[str, PropertyResult] = {}
-    for sysm, group in runs:
+    for sysm, group, unbounded in runs:
         if any(_interrupted(r.result) for r in done.values()):  # Ctrl-C ends the whole run
             done.update((p.name, board.final(p, Unknown(p, -1, "interrupted"), None)) for p in group)
             continue
         with own_context():  # traces independent of what ran before in this process
             out = Portfolio(sysm, options, deadline, board, progress).run(group)
             for p in group:
-                r = board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
+                raw = _lasso_free(out.results[p.name], unbounded)
+                r = board.final(p, raw, out.ctis.get(p.name), out.log.get(p.name, ()))
                 done[p.name] = board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r
     return Run(system, tuple(done[p.name] for p in props), depth, ENGINE_LABELS[options.engine], seed)
+
+
+def _lasso_free(r: Result, unbounded: tuple[str, ...]) -> Result:
+    """A liveness proof on the product says no lasso violates the property. On a model
+    with unbounded variables a violating run may never repeat a state, so only a proof by
+    exhaustion (finitely many reachable states: every infinite run repeats one) stands;
+    the others become UNKNOWN (system/liveness.py)."""
+    if not unbounded or not isinstance(r, Proved) or r.engine == "explicit":
+        return r
+    names = ", ".join(f"`{n}`" for n in unbounded[:3]) + (", ..." if len(unbounded) > 3 else "")
+    return Unknown(r.prop, -1, f"no lasso violates it ({r.detail}), but {names} can grow without bound, "
+                               "so a violating run need not repeat a state")
 
 
 def _interrupted(r: Result) -> bool:
     return isinstance(r, Unknown) and r.reason == "interrupted"
 
 
-def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property]]:
+def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property], tuple[str, ...]]:
     """The product system checking liveness property `prop` as an invariant
-    (system/liveness.py); lowering left out the properties it cannot build."""
+    (system/liveness.py), and its unbounded variables; lowering left out the
+    properties it cannot build."""
     product = to_safety(system, prop)
     assert not isinstance(product, str), product
-    return product.system, [product.system.prop(prop.name)]
+    return product.system, [product.system.prop(prop.name)], product.unbounded
 
 
 ENGINE_NAMES = {e.value: label for e, label in ENGINE_LABELS.items()}

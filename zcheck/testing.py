@@ -135,6 +135,9 @@ def _targets(system, c: ast.CheckDecl) -> list[str]:  # type: ignore[no-untyped-
     if c.target not in names:
         from zcheck.diagnostics import Diagnostic
 
+        why = dict(system.notes).get(c.target)
+        if why is not None:  # lowering left it out (the same reason `verify` gives)
+            raise DiagnosticError([Diagnostic("ZC904", f"`check {c.target}`: not checked on this model: {why}", c.span)])
         raise DiagnosticError([Diagnostic("ZC504", f"`check {c.target}`: no such property in the model", c.span)])
     return [c.target]
 
