@@ -250,6 +250,31 @@ def test_the_portfolio_reports_engines_depths_and_each_verdict_once_decided() ->
     assert any(e[0] == "working" and e[1] is Stage.KIND for e in rec.events[first_violation:])  # posted as it came
 
 
+UNBOUNDED_LIVENESS = """model counter
+var busy: bool = false
+var iter: int = 0
+fair process retrier {
+  step start { busy := true }
+  step retry { iter := iter + 1; goto retry }
+}
+property returns: busy leads_to !busy
+"""
+
+
+@pytest.mark.parametrize("engine", ["auto", "pdr"])
+def test_no_proof_is_announced_that_the_run_will_not_claim(engine: str) -> None:
+    """A liveness proof on a model with unbounded variables becomes UNKNOWN when the run
+    ends (api._lasso_free): the watcher (and the watchdog's board) must never hear it
+    as PROVED in the meantime."""
+    system = api.build("<model>", text=UNBOUNDED_LIVENESS)
+    rec = Recorder()
+    board = api.Board(rec)
+    run = api.verify_system(system, api.select(system, None), 5, engine=engine, board=board)
+    assert [r.verdict for r in run.results] == ["unknown"]
+    assert [e for e in rec.events if e[0] == "decided"] == [("decided", "returns", "unknown")]
+    assert [r.verdict for r in board.partial(api.select(system, None))] == ["unknown"]
+
+
 def test_a_display_on_a_fake_terminal_follows_a_real_run() -> None:
     system = api.build(str(SEED))
     props = api.select(system, ["device_above_max_pfn", "device_not_allocatable"])
