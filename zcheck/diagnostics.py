@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "ZC904": "an implicit concurrency property (deadlock, stuck) cannot be checked on this model",
     "ZC905": "no initial state: every property would hold vacuously",
     "ZC906": "nothing to check: the model has no property (exit 2 unless --allow-empty)",
+    "ZC907": "graphviz's `dot` is not installed: DOT text written instead of SVG",
 }
 
 

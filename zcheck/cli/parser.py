@@ -77,10 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="*", help="model files or folders (default: models)")
     t.add_argument("--junit", help="also write JUnit XML to this file")
 
-    g = sub.add_parser("graph", help="DOT of lifecycles and the action/variable dependency graph")
+    g = sub.add_parser("graph", help="lifecycles, processes and locks, or the lock order, as DOT or SVG")
     g.add_argument("spec")
     g.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
-    g.add_argument("-o", "--output", help="write the DOT text to this file")
+    g.add_argument("--view", choices=GRAPH_VIEWS, default="all",
+                   help="all (default): the lifecycles, then processes, locks and actions; lifecycles; deps; "
+                        "lock-order: the lock classes and the orders lockdep records")
+    g.add_argument("--format", choices=["dot", "svg"],
+                   help="dot, or svg through graphviz (default: svg when -o ends in .svg, else dot)")
+    g.add_argument("-o", "--output", help="write the graph to this file")
 
     r = sub.add_parser("replay", help="replay a saved ITF trace and say whether it is still a counterexample")
     r.add_argument("spec")
@@ -105,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     return p
 
+
+GRAPH_VIEWS = ("all", "lifecycles", "deps", "lock-order")  # graph.View's values (not imported: networkx is slow to load)
 
 MAX_TIMEOUT = 1e6  # seconds (11.6 days): larger values, `inf` included, are refused
 
