@@ -1,36 +1,41 @@
-"""`zcheck test [PATH]... [--junit FILE]`: run the `check ... expect` directives of
-models (testing.py), one line per check, a summary, and JUnit XML written atomically.
-Exit 1 when an expectation failed, 2 when a file has errors (or the XML cannot be
-written), else 0."""
+"""`zcheck test [PATH]... [--junit FILE] [--jobs N] [--scheduler URL]`: run the `check
+... expect` directives of models (testing.py), one line per check, a summary, and JUnit
+XML written atomically. Each group of directives that shares a run is a job (jobs.py):
+in this process by default, in N worker processes with `--jobs N`, on a Dask cluster
+with `--scheduler` (or `ZCHECK_SCHEDULER`); the lines come out in file and directive
+order wherever the jobs ran. Exit 1 when an expectation failed, 2 when a file has
+errors (or the XML cannot be written), else 0."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 
+from zcheck import jobs
 from zcheck.cli.control import Control
 from zcheck.cli.exits import Exit
 from zcheck.cli.output import OutputError, write_atomic
+from zcheck.cli.scheduling import refused, where
 from zcheck.diagnostics import NO_SPAN, Diagnostic, render
+from zcheck.testing import Outcome
+
+GroupResult = tuple[list[tuple[int, Outcome]], list[str]]
 
 
 def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> int:
-    from zcheck.testing import collect, junit, run_file
+    from zcheck.testing import collect, file_jobs, junit, run_group_job
 
+    place = where(args, 1)
     files = collect(args.paths or ["models"])
-    outcomes, errors = [], []
-    for f in files:
-        got, errs = run_file(f)
-        for o in got:
-            status = "PASSED" if o.passed else "FAILED"
-            line = f"{o.file}::{o.name} {status}"
-            if not o.passed:
-                line += f" (got: {o.got})"
-            print(line, flush=True)
-        for e in errs:
-            print(e, flush=True)
-        outcomes += got
-        errors += errs
+    planned = [file_jobs(f) for f in files]
+    work = [w for file_work, _ in planned for w in file_work]
+    shown = _InOrder(files, [len(w) for w, _ in planned], [errs for _, errs in planned])
+    try:
+        jobs.run(run_group_job, work, place, shown.done)
+    except jobs.SchedulerError as exc:
+        raise refused(exc) from None
+    outcomes, errors = shown.outcomes, shown.errors
     passed = sum(1 for o in outcomes if o.passed)
     failed = len(outcomes) - passed
     unwritten = None
@@ -49,3 +54,44 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
     if errors:
         return Exit.USAGE if not outcomes else Exit.VIOLATED
     return Exit.VIOLATED if failed else Exit.OK
+
+
+@dataclass
+class _InOrder:
+    """Prints each file's lines once all its groups are in and every earlier file's
+    are printed (so any place and any order of completion prints the same)."""
+
+    files: list[str]
+    counts: list[int]  # jobs per file, in job order
+    file_errors: list[list[str]]  # each file's own errors (it does not parse)
+    outcomes: list[Outcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    got: dict[int, GroupResult] = field(default_factory=dict)
+    printed: int = 0  # files printed
+
+    def __post_init__(self) -> None:
+        self._flush()
+
+    def done(self, i: int, result: GroupResult) -> None:
+        self.got[i] = result
+        self._flush()
+
+    def _flush(self) -> None:
+        while self.printed < len(self.files):
+            start = sum(self.counts[:self.printed])
+            span = range(start, start + self.counts[self.printed])
+            if not all(i in self.got for i in span):
+                return
+            found = sorted((x for i in span for x in self.got[i][0]), key=lambda x: x[0])
+            errs = self.file_errors[self.printed] + [e for i in span for e in self.got[i][1]]
+            self._print([o for _, o in found], errs)
+            self.printed += 1
+
+    def _print(self, outcomes: list[Outcome], errs: list[str]) -> None:
+        for o in outcomes:
+            line = f"{o.file}::{o.name} {'PASSED' if o.passed else 'FAILED'}"
+            print(line if o.passed else f"{line} (got: {o.got})", flush=True)
+        for e in errs:
+            print(e, flush=True)
+        self.outcomes += outcomes
+        self.errors += errs
