@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -157,6 +158,40 @@ def _children(pid: int) -> list[int]:
         with open(f"/proc/{pid}/task/{tid}/children", encoding="utf-8") as fh:
             out += [int(x) for x in fh.read().split()]
     return out
+
+
+def _pdr_in_a_daemon(spec: str, out: "multiprocessing.Queue[tuple[str, str]]") -> None:
+    from zcheck import api
+
+    system = api.build(spec)
+    (r,) = api.verify_system(system, api.select(system, ["small"]), 3, engine="pdr").results
+    out.put((r.verdict, r.detail))
+
+
+def test_pdr_runs_in_process_inside_a_daemonic_worker(tmp_path: Path) -> None:
+    """A Dask worker is a daemonic process, which may not start children: PDR runs in
+    the worker itself (it raised AssertionError there, a failed job)."""
+    import multiprocessing
+
+    spec = tmp_path / "small.zdl"
+    spec.write_text("model small\nvar x: 0 .. 5 = 0\naction inc() { require x < 3; x := x + 1 }\n"
+                    "invariant small: x <= 3\n")
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    worker = ctx.Process(target=_pdr_in_a_daemon, args=(str(spec), out), daemon=True)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                verdict, detail = out.get(timeout=0.5)
+                break
+            except queue.Empty:
+                assert worker.is_alive() and time.monotonic() < deadline, "the job failed in the daemonic worker"
+    finally:
+        worker.join(timeout=30)
+        worker.kill()
+    assert verdict == "proved" and "PDR" in detail, detail
 
 
 def test_scheduler_without_the_extra_names_it() -> None:
