@@ -205,6 +205,17 @@ def test_scheduler_without_the_extra_names_it() -> None:
     assert "pip install 'zcheck[cluster]'" in done.stderr and done.stdout == ""
 
 
+def test_an_unreachable_scheduler_is_zc409() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = zcheck(*SMALL, "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert done.returncode == 2 and "error[ZC409]: cannot reach the Dask scheduler" in done.stderr
+    assert done.stdout == ""
+
+
 # ---------------------------------------------------------------- on a Dask cluster
 
 
