@@ -11,8 +11,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_NAMES = {"z3-solver": "z3", "lark": "lark", "networkx": "networkx",
-                "distributed": "distributed"}  # distribution → module
+IMPORT_NAMES = {"z3-solver": "z3", "lark": "lark", "networkx": "networkx", "rich": "rich",
+                "pygments": "pygments", "distributed": "distributed"}  # distribution → module
 
 
 def _names(requirements: list[str]) -> set[str]:

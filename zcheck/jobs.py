@@ -65,13 +65,19 @@ class SchedulerError(Exception):
     unreachable (nothing was run)."""
 
 
+def in_process(where: Where, jobs: int) -> bool:
+    """`run` calls the jobs in this process (nothing is pickled: they may take objects
+    of this process, a live display)."""
+    return isinstance(where, Local) and (where.workers <= 1 or jobs <= 1)
+
+
 def run(fn: Callable[..., T], work: Work, where: Where, on_done: OnDone[T] | None = None,
         until: float | None = None) -> Ran[T]:
     """Call `fn(*w)` for each job `w` of `work` (see the module docstring)."""
     done = on_done if on_done is not None else _ignore
+    if in_process(where, len(work)):
+        return _in_process(fn, work, done, until)
     match where:
-        case Local(workers=n) if n <= 1 or len(work) <= 1:
-            return _in_process(fn, work, done, until)
         case Local(workers=n):
             return _pool(fn, work, min(n, os.cpu_count() or 1, len(work)), done, until)
         case Cluster(address=address):

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--allow-empty", action="store_true",
                    help="exit 0 when the model has nothing to check (default: warning ZC906 and exit 2)")
     v.add_argument("-v", "--verbose", action="store_true")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="no live progress on standard error (shown only when it is a terminal)")
 
     c = sub.add_parser("check", help="parse and type-check only")
     c.add_argument("spec")
@@ -77,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="*", help="model files or folders (default: models)")
     t.add_argument("--junit", help="also write JUnit XML to this file")
     _scheduling(t, "worker processes on this machine (default 1: in this process)")
+    t.add_argument("-q", "--quiet", action="store_true",
+                   help="no live progress on standard error (shown only when it is a terminal)")
 
     w = sub.add_parser("sweep", help="every variant (-D N=4,8,16) x every property, as a table of verdicts")
     w.add_argument("spec", help="a .zdl file, or the name of a bundled model")
@@ -94,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", help="write the table to this file")
     _scheduling(w, "worker processes on this machine (default: one per core; any N gives the same table)")
     w.add_argument("-v", "--verbose", action="store_true", help="one line per cell on stderr as it comes")
+    w.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress on standard error (shown one line per cell when it is a terminal)")
 
     g = sub.add_parser("graph", help="lifecycles, processes and locks, or the lock order, as DOT or SVG")
     g.add_argument("spec")

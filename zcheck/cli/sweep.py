@@ -6,8 +6,8 @@ cluster (`--scheduler tcp://HOST:8786` or `ZCHECK_SCHEDULER`); a table of the ve
 
 The exit code is verify's for all the cells together. `--timeout`, Ctrl-C and SIGTERM
 end the sweep with the cells obtained so far; the others are UNKNOWN (timeout,
-interrupted). Progress, one line per cell as it comes, goes to standard error on a
-terminal or with `-v`.
+interrupted). Progress, one line per cell as it comes, goes to standard error with
+`-v`, or on a terminal unless `--quiet`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from zcheck import api, jobs, sweep
 from zcheck.cli import exits
 from zcheck.cli.control import EXIT_MARGIN, Control
 from zcheck.cli.exits import Exit
-from zcheck.cli.output import emit, print_diagnostics
+from zcheck.cli.output import emit, print_diagnostics, stderr_terminal
 from zcheck.cli.scheduling import refused, where
 from zcheck.cli.sweep_report import SweepFormat, render
 from zcheck.diagnostics import NO_SPAN, Diagnostic, DiagnosticError
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
     if not plan.jobs:
         print_diagnostics([Diagnostic("ZC906", "nothing to check: no property in any variant", NO_SPAN, "warning")])
         return Exit.USAGE
-    result = sweep.assemble(plan, _run_jobs(plan, place, control, args.verbose or sys.stderr.isatty()))
+    progress = args.verbose or (not args.quiet and stderr_terminal() is not None)
+    result = sweep.assemble(plan, _run_jobs(plan, place, control, progress))
     emit(render(result, args.spec, SweepFormat(args.format)), args.output)
     return exits.for_results(result.results())
 
