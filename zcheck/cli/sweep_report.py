@@ -42,7 +42,8 @@ def text(s: Sweep, spec: str) -> str:
     scen = f", scenario {o.scenario}" if o.scenario else ""
     lines = [f"zcheck {__version__}: sweep of model {p.model} ({spec}), engine {s.engine}, depth {o.depth}{scen}"]
     fixed = f"; in every variant {', '.join(f'{k}={v}' for k, v in p.fixed)}" if p.fixed else ""
-    lines += [f"{len(p.rows)} variants x {len(p.columns)} properties{fixed}", ""]
+    rows, cols = len(p.rows), len(p.columns)
+    lines += [f"{rows} variant{'s' if rows != 1 else ''} x {cols} propert{'ies' if cols != 1 else 'y'}{fixed}", ""]
     head = [a.name for a in p.axes] or ["variant"]
     body = [[v for _, v in row] or ["as declared"] for row in p.rows]
     table = [head + list(p.columns)] + [left + [c.text() for c in cells] for left, cells in zip(body, s.cells)]
