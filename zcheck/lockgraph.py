@@ -16,7 +16,9 @@ Output:
 - `analyse(system)`: for each writer (a global action, or a process step `proc.step`
   merged over the process's instances), in declaration order, its lock events in order,
   the lock classes it may hold when it starts, the steps it may go on to and whether a
-  run can reach it; and the lock orders (held class, taken class, the writers).
+  run can reach it; and the lock orders (held class, taken class, the writers). The
+  global actions share one owner (`env`): a lock one action leaves held is held when
+  the next starts.
 - `lock_order_graph(system)`: one node per lock class (a lock array is one class) and
   an edge A -> B, labelled with the writers, when a step may take B with a blocking
   acquisition while it holds A: the pairs `lockdep` records (threads.py keeps them as
@@ -162,7 +164,7 @@ def _walk(body: tuple[t.TStmt, ...], held: Held, path: _Path, ctx: _Ctx, known: 
             case t.SRequire(cond=c, wait=w):
                 if w is not None and w.var in ctx.locks:
                     _acquire(s, LockEvent(w.var, LockOp.ACQUIRE, w.mode == "read", _nested(body[i + 1:], w.var, ctx)),
-                             held, path)
+                             held, path, ctx)
                     waiting.add(w.var)
                 elif _constant(c, known) is False:
                     return None
@@ -191,11 +193,14 @@ def _walk(body: tuple[t.TStmt, ...], held: Held, path: _Path, ctx: _Ctx, known: 
     return held
 
 
-def _acquire(s: t.TStmt, e: LockEvent, held: Held, path: _Path) -> None:
+def _acquire(s: t.TStmt, e: LockEvent, held: Held, path: _Path, ctx: _Ctx) -> None:
+    """A blocking acquisition: the orders from every class held. Taking a single lock
+    (not an array) for writing while holding it cannot happen (it waits for the lock to
+    be free of every owner), so that self-loop is left out."""
     path.event(s, e)
     for h, n in sorted(held.items()):
-        if n > 0:
-            path.orders.append((h, e.lock, e.nested))
+        if n > 0 and (h != e.lock or e.read or ctx.locks[h].count is not None):
+            path.orders.append((h, e.lock, e.nested and h == e.lock))  # `nested` matters on a self-loop only
 
 
 def _write(s: t.SAssign | t.SStore, waiting: set[str], held: Held, path: _Path, ctx: _Ctx) -> None:
@@ -296,25 +301,39 @@ def analyse(system: System) -> LockAnalysis:
     return LockAnalysis(steps, tuple(LockOrder(h, b, tuple(sorted(ws)), n) for (h, b, n), ws in sorted(orders.items())))
 
 
+ENV_KEY = "#env"  # the global actions: one owner (`env`), whose locks stay held between actions
+
+
 def _instances(system: System) -> dict[str, list[Transition]]:
-    """Transitions by process instance (`walker[1]`); global actions each on their own
-    (keyed by name: an action starts with no lock held)."""
+    """Transitions by owner: each process instance (`walker[1]`), and the global actions
+    together."""
     out: dict[str, list[Transition]] = {}
     for tr in system.transitions:
-        key = tr.name.split(".")[0] if "." in tr.writer else f"#{tr.name}"
+        key = tr.name.split(".")[0] if "." in tr.writer else ENV_KEY
         out.setdefault(key, []).append(tr)
     return out
 
 
+def _env(trs: list[Transition], ctx: _Ctx) -> list[tuple[StepLocks, list[tuple[str, str, bool]]]]:
+    """The global actions: each may start with what any action may leave held (a lock
+    an action takes and another releases); the least such holds, by iteration."""
+    held: Held = {}
+    while True:
+        paths = [_Path(tr.body) for tr in trs]
+        ends = [e for tr, path in zip(trs, paths) if (e := _walk(tr.body, held, path, ctx, {})) is not None]
+        joined = _join([held, *ends])
+        if joined == held:
+            return [(StepLocks(tr.writer, None, path.events, frozenset(held), (), True), path.orders)
+                    for tr, path in zip(trs, paths)]
+        held = joined
+
+
 def _instance(key: str, trs: list[Transition], system: System,
               ctx: _Ctx) -> list[tuple[StepLocks, list[tuple[str, str, bool]]]]:
-    """The steps of one process instance (or one global action, key `#name`) with the
+    """The steps of one process instance (or the global actions, ENV_KEY) with the
     orders each records."""
-    if key.startswith("#"):
-        (tr,) = trs
-        path = _Path(tr.body)
-        _walk(tr.body, {}, path, ctx, {})
-        return [(StepLocks(tr.writer, None, path.events, frozenset(), (), True), path.orders)]
+    if key == ENV_KEY:
+        return _env(trs, ctx)
     pc = f"{key}.pc"
     local = _Ctx(ctx.locks, ctx.counters, ctx.none, ctx.lockdep, pc)
     by_pc = {_pc_of(tr, pc): tr for tr in trs}
