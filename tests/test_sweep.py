@@ -239,6 +239,8 @@ def test_the_cluster_gives_the_table_of_a_local_run(cluster: str) -> None:
     assert table(remote.stdout) == SMALL_TABLE
     by_env = zcheck(*SMALL, "--format", "json", env={"ZCHECK_SCHEDULER": cluster})
     assert by_env.stdout == zcheck(*SMALL, "--format", "json", "--jobs", "1").stdout
+    # --jobs says "on this machine": the environment's scheduler is not used
+    assert zcheck(*SMALL, "--jobs", "1", env={"ZCHECK_SCHEDULER": "tcp://127.0.0.1:1"}).stdout == local.stdout
 
 
 def test_zcheck_test_runs_the_check_directives_on_the_cluster(cluster: str, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Where a command's jobs run, from its arguments (`sweep`, `test`): `--jobs N` worker
 processes on this machine, or a Dask cluster named by `--scheduler tcp://HOST:8786` or,
-when that is not given, by the environment variable `ZCHECK_SCHEDULER`.
+when neither option is given, by the environment variable `ZCHECK_SCHEDULER`.
 
 Without the `cluster` extra, or with a scheduler that cannot be reached, the command
 stops with ZC409 (exit 2) before or instead of running anything.
@@ -21,7 +21,7 @@ EXTRA = "pip install 'zcheck[cluster]'"
 
 def where(args: argparse.Namespace, default_jobs: int) -> jobs.Where:
     """The place the jobs run; ZC409 when a cluster is asked for without the extra."""
-    address = args.scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
+    address = args.scheduler or ("" if args.jobs else os.environ.get(SCHEDULER_ENV, "").strip())
     if not address:
         return jobs.Local(args.jobs or default_jobs)
     try:
