@@ -7,7 +7,6 @@ text/path → spec (check) → system (lower) → checker (engines) → countere
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -193,6 +192,11 @@ def _result(p: Property, r: Result, cti: Cti | None, log: tuple[StageRun, ...] =
     return PropertyResult(p.name, p.kind, verdict, d, r, trace, error, detail, shown, log)
 
 
+def unknown_result(p: Property, why: str) -> PropertyResult:
+    """UNKNOWN for a property that was not checked (`why`: timeout, interrupted, ...)."""
+    return _result(p, Unknown(p, -1, why), None)
+
+
 DECIDED = frozenset({"violated", "reached", "proved", "unreachable"})  # verdicts no later engine changes
 
 
@@ -329,67 +333,28 @@ def verify_text(text: str, file: str = "<model>", depth: int = 10, properties: l
 def verify_groups(path: str, defines: dict[str, str], scenario: str | None, names: list[str], depth: int,
                   deadline: float | None, seed: int, engine: str, max_k: int, jobs: int,
                   memory_mb: int | None = None, board: Board | None = None) -> tuple[str, tuple[PropertyResult, ...]]:
-    """`--jobs N`: each selected property checked on its own (a fresh `verify_system` over
-    the model rebuilt from `path`), in N worker processes, results in declaration order.
-    The groups do not depend on N, so every N gives the same results; N = 1 runs them in
-    this process. Counterexamples come back decoded (the Z3 model stays in the worker).
-    Each group's result is posted on `board` when it comes back."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """`--jobs N`: each selected property checked on its own (`verify_group`), in N
+    worker processes (jobs.py), results in declaration order. The groups do not depend
+    on N, so every N gives the same results; N = 1 runs them in this process.
+    Counterexamples come back decoded (the Z3 model stays in the worker). Each group's
+    result is posted on `board` when it comes back."""
+    from zcheck import jobs as scheduler
 
     board = board if board is not None else Board()
     work = [(path, defines, scenario, n, depth, deadline, seed, engine, max_k, memory_mb) for n in names]
-    if jobs == 1:
-        done = []
-        for w in work:
-            done.append(_verify_group(*w))
-            board.post(done[-1][1], last=True)
-    else:
-        workers = max(1, min(jobs, os.cpu_count() or 1, len(work)))
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-        try:
-            futures = [pool.submit(_verify_group, *w) for w in work]
-            for f in as_completed(futures):
-                board.post(f.result()[1], last=True)
-            done = [f.result() for f in futures]
-        except BaseException:  # Ctrl-C, SIGTERM, a worker's crash: no worker outlives the run
-            _kill_workers(pool)
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    ran = scheduler.run(verify_group, work, scheduler.Local(jobs), lambda i, got: board.post(got[1], last=True))
+    done = [ran.results[i] for i in range(len(work))]
     label = done[0][0] if done else engine
     return label, tuple(r for _, r in done)
 
 
-def _worker_init() -> None:
-    """A `--jobs` worker: Ctrl-C and SIGTERM are the parent's to act on (it kills the
-    workers); on Linux the kernel kills the worker if the parent dies first."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _kill_workers(pool: object) -> None:
-    """Stop a process pool now: pending groups cancelled, running workers killed."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
-    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
-    for proc in procs:
-        proc.kill()
-    for proc in procs:
-        proc.join(timeout=5)
-
-
-def _verify_group(path: str, defines: dict[str, str], scenario: str | None, name: str, depth: int,
-                  deadline: float | None, seed: int, engine: str, max_k: int | None,
-                  memory_mb: int | None) -> tuple[str, PropertyResult]:
-    import dataclasses
-
+def verify_group(path: str, defines: dict[str, str], scenario: str | None, name: str, depth: int,
+                 deadline: float | None, seed: int, engine: str, max_k: int | None,
+                 memory_mb: int | None) -> tuple[str, PropertyResult]:
+    """One property of the model at `path` with the constants `defines`, checked on its
+    own in a fresh build (a job of `verify --jobs`, `sweep`): the engine's label and the
+    result, with a counterexample decoded (its Z3 model cannot leave the process).
+    `deadline` is a `time.monotonic()` value."""
     import z3
 
     if memory_mb is not None:

@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "ZC405": "an output file cannot be written (the original is left as it was)",
     "ZC407": "`fmt` would not keep the model's meaning (a bug in the printer): nothing written",
     "ZC408": "`fmt` would move a statement whose property is named after its line: nothing written",
+    "ZC409": "--scheduler cannot be used: the `cluster` extra is not installed, or the scheduler cannot be reached",
     # model structure (5xx)
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",
@@ -70,6 +71,7 @@ CODES: dict[str, str] = {
     "ZC904": "an implicit concurrency property (deadlock, stuck) cannot be checked on this model",
     "ZC905": "no initial state: every property would hold vacuously",
     "ZC906": "nothing to check: the model has no property (exit 2 unless --allow-empty)",
+    "ZC907": "graphviz's `dot` is not installed: DOT text written instead of SVG",
 }
 
 

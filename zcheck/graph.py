@@ -18,9 +18,21 @@ ZC902 (edge never taken in a set of traces).
   lifecycle checks and `X.range@LINE` range checks) do not count as reads.
   Node names are unambiguous: global names are unique across kinds (ZC202), process
   steps contain `.` and grouped process variables `[].`.
-- `to_dot(system)`: DOT text, one `digraph lifecycle_<var>` per transitions block (in
-  declaration order) then `digraph deps`. Nodes, edges and attributes are sorted and
-  every id and value is quoted and escaped, so the output is byte-identical across runs.
+- `process_graph(system)`: the dependency graph in boxes, for reading a model with
+  several processes: one box (`cluster_process_<name>`) per process holding its steps
+  in declaration order, joined by the moves of the pc (bold gray; to `done` / `crashed`
+  when a step ends the instance), and its own variables; a step that no path of the
+  code reaches (a branch on a constant never taken) is dashed. Locks are shared nodes
+  outside the boxes, with one edge from each step that uses a lock, labelled with its
+  lock statements in order (`down_write, up_write`); lock state is not drawn as
+  variables. Global actions are boxed (`cluster_writes_<i>`) by the set of variables they
+  write. Variables and read / write edges as in `dependency_graph`. The lock facts come
+  from lockgraph.py.
+- `dot_graphs(system, view)` / `to_dot(system, ...)`: DOT text, one `digraph` per graph
+  of the `View`: `all` is one `digraph lifecycle_<var>` per transitions block (in
+  declaration order) then `digraph deps` (the process graph); `lock-order` is the
+  lock-order graph of lockgraph.py. Nodes, edges and attributes are sorted and every id
+  and value is quoted and escaped (dot.py), so the output is byte-identical across runs.
 - `lifecycle_warnings(system)`: ZC901 for every state of an enum lifecycle that no path
   in the graph reaches from an initial value. The initial values are the declared
   initial value of the variable (for maps the default) plus every literal the `init`
@@ -36,14 +48,18 @@ ZC902 (edge never taken in a set of traces).
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Iterable, assert_never
 
 import networkx as nx
 
 from zcheck.counterexamples.trace import Trace
 from zcheck.diagnostics import Diagnostic
+from zcheck.dot import Cluster, graph_to_dot as graph_to_dot, quote as quote
+from zcheck.lockgraph import LockAnalysis, LockOp, StepLocks, analyse, lock_order_dot
 from zcheck.spec import typed as t
 from zcheck.spec.checked import TransitionsInfo
+from zcheck.spec.threads import read_counter
 from zcheck.spec.types import BoolT, EnumT
 from zcheck.system.cone import accesses
 from zcheck.system.ir import System
@@ -266,40 +282,112 @@ def dependency_graph(system: System, include_pc: bool = False) -> nx.DiGraph:
     return g
 
 
+# ---------------------------------------------------------------- processes, locks, actions
+
+
+def process_graph(system: System, include_pc: bool = False,
+                  analysis: LockAnalysis | None = None) -> tuple[nx.MultiDiGraph, list[Cluster]]:
+    """The dependency graph drawn in boxes (see the module docstring): one per process
+    with its steps in order, one per set of variables global actions write; locks are
+    shared nodes with the steps' acquire / release edges."""
+    analysis = analysis if analysis is not None else analyse(system)
+    deps = dependency_graph(system, include_pc)
+    lock_nodes = _lock_var_nodes(system)
+    g = nx.MultiDiGraph(name="deps")
+    clusters = _process_clusters(system, analysis, g) + _action_clusters(analysis, deps, lock_nodes, g)
+    for lk in system.locks:
+        size = f"[{lk.count}]" if lk.count is not None else ""
+        g.add_node(lk.name, kind="lock", label=f"{lk.name}{size}\n{lk.kind}", shape="box", style="rounded,bold")
+    for n, d in deps.nodes(data=True):
+        if d["kind"] in ("step", "action") or n in lock_nodes:
+            continue
+        proc = _process_of(str(n)) if d["kind"] in ("local", "pc") else None
+        g.add_node(n, **d, **({"cluster": f"cluster_process_{proc}", "order": LOCALS_LAST} if proc else {}))
+    for u, v, d in deps.edges(data=True):
+        if u not in lock_nodes and v not in lock_nodes:
+            g.add_edge(u, v, **d)
+    for step in analysis.steps:
+        _lock_edges(step, {lk.name: lk.kind for lk in system.locks}, g)
+    return g, clusters
+
+
+def _lock_edges(step: StepLocks, kinds: dict[str, str], g: nx.MultiDiGraph) -> None:
+    """One edge from the step to each lock it uses, labelled with its lock statements in
+    order (`down_write, up_write`): bold when it waits for the lock, dashed for a trylock,
+    dotted when it only releases."""
+    for lock in dict.fromkeys(e.lock for e in step.events):
+        events = [e for e in step.events if e.lock == lock]
+        ops = {e.op for e in events}
+        style = "bold" if LockOp.ACQUIRE in ops else ("dashed" if LockOp.TRY in ops else "dotted")
+        g.add_edge(step.writer, lock, kind="lock", ops=tuple(e.op for e in events), style=style,
+                   label=", ".join(e.verb(kinds[lock]) for e in events),
+                   color="gray40" if ops == {LockOp.RELEASE} else "darkgreen")
+
+
+LOCALS_LAST = 1 << 20  # a process's variables are listed after its steps
+
+
+def _lock_var_nodes(system: System) -> set[str]:
+    """The dependency graph's nodes for lock state (owners and read counters)."""
+    names = {lk.name for lk in system.locks} | {read_counter(lk.name, o) for lk in system.locks for o in lk.readers}
+    return {group_var(n) for n in names}
+
+
+def _process_of(node: str) -> str | None:
+    """`walker[].ok` -> `walker`."""
+    head, sep, _ = node.partition("[].")
+    return head if sep else None
+
+
+def _process_clusters(system: System, analysis: LockAnalysis, g: nx.MultiDiGraph) -> list[Cluster]:
+    """A box per process: its steps in declaration order, joined by the moves of the pc
+    (and to `done` / `crashed` when a step ends the instance there)."""
+    counts: dict[str, set[str]] = {}
+    for tr in system.transitions:
+        if "." in tr.writer:
+            counts.setdefault(tr.writer.split(".")[0], set()).add(tr.name.split(".")[0])
+    clusters = []
+    for proc, instances in counts.items():
+        cid = f"cluster_process_{proc}"
+        many = f"[{len(instances)}]" if len(instances) > 1 else ""
+        clusters.append(Cluster(cid, f"process {proc}{many}", "rounded"))
+        steps = [s for s in analysis.steps if s.process == proc]
+        for i, s in enumerate(steps):
+            label = s.writer[len(proc) + 1:]
+            extra = {} if s.reached else {"style": "dashed", "color": "gray", "fontcolor": "gray",
+                                          "tooltip": "no path of the code reaches this step"}
+            g.add_node(s.writer, kind="step", label=label, shape="box", cluster=cid, order=i, **extra)
+        for s in steps:
+            for n in s.next:
+                target = n if n not in ("done", "crashed") else f"{proc}:{n}"
+                if n in ("done", "crashed"):
+                    g.add_node(target, kind=n, label=n, shape="plain" if n == "done" else "octagon",
+                               cluster=cid, order=len(steps) + (n == "crashed"),
+                               **({"color": "red", "fontcolor": "red"} if n == "crashed" else {}))
+                g.add_edge(s.writer, target, kind="next", color="gray50", style="bold", weight=4)
+    return clusters
+
+
+def _action_clusters(analysis: LockAnalysis, deps: nx.DiGraph, lock_nodes: set[str],
+                     g: nx.MultiDiGraph) -> list[Cluster]:
+    """Global actions boxed by the set of (non-lock) variables they write."""
+    by_writes: dict[tuple[str, ...], list[str]] = {}
+    for s in analysis.steps:
+        if s.process is None:
+            writes = tuple(sorted(str(v) for _, v, d in deps.out_edges(s.writer, data=True)
+                                  if d["kind"] == "write" and v not in lock_nodes))
+            by_writes.setdefault(writes, []).append(s.writer)
+    clusters = []
+    for i, (writes, actions) in enumerate(sorted(by_writes.items())):
+        cid = f"cluster_writes_{i}"
+        clusters.append(Cluster(cid, f"actions writing {', '.join(writes)}" if writes else "actions writing nothing",
+                                "dashed"))
+        for j, a in enumerate(actions):
+            g.add_node(a, kind="action", label=a, shape="box", cluster=cid, order=j)
+    return clusters
+
+
 # ---------------------------------------------------------------- DOT
-
-_NODE_ATTRS = ("color", "fontcolor", "label", "peripheries", "shape", "style", "tooltip")
-_EDGE_ATTRS = ("color", "fontcolor", "label", "style")
-_GRAPH_ATTRS = ("label", "rankdir")
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def quote(text: object) -> str:
-    """A DOT double-quoted string."""
-    s = str(text).replace("\\", "\\\\").replace('"', '\\"')
-    s = s.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-    return f'"{s}"'
-
-
-def _attrs(data: dict[str, object], allowed: tuple[str, ...]) -> str:
-    items = [f"{k}={quote(data[k])}" for k in allowed if data.get(k) not in (None, "")]
-    return f" [{', '.join(items)}]" if items else ""
-
-
-def graph_to_dot(name: str, g: nx.DiGraph | nx.MultiDiGraph, graph_attrs: dict[str, object] | None = None) -> str:
-    """Deterministic DOT text for `g` (nodes and edges sorted, everything quoted)."""
-    gid = name if _ID.match(name) else quote(name)
-    lines = [f"digraph {gid} {{"]
-    for k, v in sorted((graph_attrs or {}).items()):
-        if k in _GRAPH_ATTRS:
-            lines.append(f"  {k}={quote(v)};")
-    for node in sorted(g.nodes, key=str):
-        lines.append(f"  {quote(node)}{_attrs(g.nodes[node], _NODE_ATTRS)};")
-    edges = [(str(u), str(v), _attrs(d, _EDGE_ATTRS)) for u, v, d in g.edges(data=True)]
-    for u, v, a in sorted(edges):
-        lines.append(f"  {quote(u)} -> {quote(v)}{a};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def lifecycle_dot(system: System, info: TransitionsInfo) -> str:
@@ -317,11 +405,35 @@ def lifecycle_dot(system: System, info: TransitionsInfo) -> str:
     return graph_to_dot(f"lifecycle_{info.var}", g, {"rankdir": "LR", "label": f"transitions {info.var}"})
 
 
-def to_dot(system: System, include_pc: bool = False) -> str:
-    """Every lifecycle (declaration order), then the dependency graph."""
-    parts = [lifecycle_dot(system, info) for info in system.lifecycles]
-    parts.append(graph_to_dot("deps", dependency_graph(system, include_pc), {"rankdir": "LR"}))
-    return "".join(parts)
+class View(Enum):
+    """What `zcheck graph` draws."""
+
+    ALL = "all"  # every lifecycle, then the processes and locks
+    LIFECYCLES = "lifecycles"  # one graph per `transitions` block
+    DEPS = "deps"  # processes, locks and actions with what they read and write
+    LOCK_ORDER = "lock-order"  # the lock classes and the orders lockdep records
+
+
+def dot_graphs(system: System, view: View = View.ALL, include_pc: bool = False) -> list[str]:
+    """The DOT text of each graph of `view`, in order (each one `digraph`)."""
+    match view:
+        case View.ALL:
+            return dot_graphs(system, View.LIFECYCLES) + dot_graphs(system, View.DEPS, include_pc)
+        case View.LIFECYCLES:
+            return [lifecycle_dot(system, info) for info in system.lifecycles]
+        case View.DEPS:
+            g, clusters = process_graph(system, include_pc)
+            return [graph_to_dot("deps", g, {"rankdir": "LR", "compound": "true"}, clusters)]
+        case View.LOCK_ORDER:
+            return [lock_order_dot(system)]
+        case _:
+            assert_never(view)
+
+
+def to_dot(system: System, include_pc: bool = False, view: View = View.ALL) -> str:
+    """The graphs of `view` as one DOT text (by default every lifecycle, in declaration
+    order, then the processes and locks)."""
+    return "".join(dot_graphs(system, view, include_pc))
 
 
 def untaken_edge_warnings(system: System, depth: int, timeout: float | None) -> list[Diagnostic]:

@@ -80,20 +80,40 @@ def _group_key(c: ast.CheckDecl) -> tuple:  # type: ignore[type-arg]
 def run_file(path: str, watcher: api.Watcher | None = None) -> tuple[list[Outcome], list[str]]:
     """Run every directive of one file; returns outcomes and error texts. A `watcher`
     follows each run, with one task per directive."""
+    work, errors = file_jobs(path)
+    found: list[tuple[int, Outcome]] = []
+    for w in work:
+        got, errs = run_group_job(*w, watcher)
+        found += got
+        errors += errs
+    return [o for _, o in sorted(found, key=lambda x: x[0])], errors
+
+
+Job = tuple[str, list[ast.CheckDecl], list[int]]  # a file, one group of its directives, their positions
+
+
+def file_jobs(path: str) -> tuple[list[Job], list[str]]:
+    """The jobs of one file (a group of directives each, `run_group_job`), or the
+    file's errors."""
     try:
         checked = check_file(path)
     except DiagnosticError as exc:
         return [], [render(d) for d in exc.diagnostics]
-    outcomes: list[Outcome] = []
-    errors: list[str] = []
-    for checks in groups(checked.checks):
-        try:
-            outcomes += run_group(path, checks, watcher)
-        except DiagnosticError as exc:
-            errors += [render(d) for d in exc.diagnostics]
     order = {id(c): i for i, c in enumerate(checked.checks)}
-    outcomes.sort(key=lambda o: order[id(o.check)])
-    return outcomes, errors
+    return [(path, checks, [order[id(c)] for c in checks]) for checks in groups(checked.checks)], []
+
+
+def run_group_job(path: str, checks: list[ast.CheckDecl], positions: list[int],
+                  watcher: api.Watcher | None = None) -> tuple[list[tuple[int, Outcome]], list[str]]:
+    """One group of directives (a job: it runs wherever jobs.py puts it; a `watcher`
+    only in this process), each outcome with its directive's position in the file; the
+    error texts of a directive in error."""
+    try:
+        outcomes = run_group(path, checks, watcher)
+    except DiagnosticError as exc:
+        return [], [render(d) for d in exc.diagnostics]
+    where = {id(c): i for c, i in zip(checks, positions)}
+    return [(where[id(o.check)], o) for o in outcomes], []
 
 
 def groups(checks: Iterable[ast.CheckDecl]) -> list[list[ast.CheckDecl]]:

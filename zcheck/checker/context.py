@@ -12,21 +12,29 @@ the options only. Creating a context costs about 2 ms.
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Iterator
 
 import z3
 import z3.z3 as z3_module
 
 
+# Z3's default context is one per process: verifications on two threads (a Dask worker
+# with several threads running two `sweep` jobs) take turns rather than swap it under
+# each other. Reentrant: a verification inside another on one thread keeps going.
+_DEFAULT_CONTEXT = threading.RLock()
+
+
 @contextlib.contextmanager
 def own_context() -> Iterator[z3.Context]:
     """Make a fresh context Z3's default (`z3.main_ctx()`) inside the block, and restore
     the previous one after. Terms made inside keep their context; they must not be
-    combined with terms made outside. Not for two verifications on two threads at once."""
-    previous = z3_module._main_ctx
-    ctx = z3.Context()
-    z3_module._main_ctx = ctx
-    try:
-        yield ctx
-    finally:
-        z3_module._main_ctx = previous
+    combined with terms made outside. Two threads wait for each other's block."""
+    with _DEFAULT_CONTEXT:
+        previous = z3_module._main_ctx
+        ctx = z3.Context()
+        z3_module._main_ctx = ctx
+        try:
+            yield ctx
+        finally:
+            z3_module._main_ctx = previous

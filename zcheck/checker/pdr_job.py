@@ -12,7 +12,8 @@ the time is up, which also bounds Spacer calls that overrun their own timeout.
 Certificates are re-checked in the child by fresh solvers on a fresh encoding
 (pdr.recheck) before being reported.
 
-Where a fork server is unavailable the same work runs in-process, after BMC.
+Where a fork server is unavailable, or this process may not have children (a daemonic
+process, as a Dask worker is), the same work runs in-process, after BMC.
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ class PdrJob:
         self.outcomes: dict[str, PdrOutcome] = {}
         self._proc = None
         self._conn = None
-        if not _main_is_importable():
-            return
+        if not _main_is_importable() or multiprocessing.current_process().daemon:
+            return  # a daemonic process (a Dask worker's) may not start children: PDR in-process
         try:
             ctx = multiprocessing.get_context("forkserver")
             parent, child = ctx.Pipe(duplex=False)

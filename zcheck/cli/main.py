@@ -40,6 +40,7 @@ COMMANDS = MappingProxyType({
     "fmt": Command("zcheck.cli.fmt", False),
     "models": Command("zcheck.cli.models", False),
     "simulate": Command("zcheck.cli.simulate", True),
+    "sweep": Command("zcheck.cli.sweep", True),
 })
 
 

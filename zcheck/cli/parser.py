@@ -78,13 +78,38 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", help="run the `check ... expect` directives of models")
     t.add_argument("paths", nargs="*", help="model files or folders (default: models)")
     t.add_argument("--junit", help="also write JUnit XML to this file")
+    _scheduling(t, "worker processes on this machine (default 1: in this process)")
     t.add_argument("-q", "--quiet", action="store_true",
                    help="no live progress on standard error (shown only when it is a terminal)")
 
-    g = sub.add_parser("graph", help="DOT of lifecycles and the action/variable dependency graph")
+    w = sub.add_parser("sweep", help="every variant (-D N=4,8,16) x every property, as a table of verdicts")
+    w.add_argument("spec", help="a .zdl file, or the name of a bundled model")
+    w.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="the values of a constant to sweep over (several -D: their cartesian product)")
+    w.add_argument("-p", "--property", action="append", default=[], help="only this property (repeatable)")
+    w.add_argument("--depth", type=_nonneg, default=10, help="BMC bound in steps (default 10)")
+    w.add_argument("--engine", choices=["auto", "bmc", "kind", "pdr"], default="auto")
+    w.add_argument("--max-k", type=_nonneg, default=None, help="largest k for k-induction")
+    w.add_argument("--scenario")
+    w.add_argument("--seed", type=_nonneg, default=0)
+    w.add_argument("--timeout", type=_positive_float, help="seconds for the whole sweep (counted from the start)")
+    w.add_argument("--memory-limit", type=_positive_int, metavar="MB", help="stop Z3 at this many megabytes, per job")
+    w.add_argument("--format", choices=["text", "json", "junit"], default="text")
+    w.add_argument("-o", "--output", help="write the table to this file")
+    _scheduling(w, "worker processes on this machine (default: one per core; any N gives the same table)")
+    w.add_argument("-v", "--verbose", action="store_true", help="one line per cell on stderr as it comes")
+    w.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress on standard error (shown one line per cell when it is a terminal)")
+
+    g = sub.add_parser("graph", help="lifecycles, processes and locks, or the lock order, as DOT or SVG")
     g.add_argument("spec")
     g.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
-    g.add_argument("-o", "--output", help="write the DOT text to this file")
+    g.add_argument("--view", choices=GRAPH_VIEWS, default="all",
+                   help="all (default): the lifecycles, then processes, locks and actions; lifecycles; deps; "
+                        "lock-order: the lock classes and the orders lockdep records")
+    g.add_argument("--format", choices=["dot", "svg"],
+                   help="dot, or svg through graphviz (default: svg when -o ends in .svg, else dot)")
+    g.add_argument("-o", "--output", help="write the graph to this file")
 
     r = sub.add_parser("replay", help="replay a saved ITF trace and say whether it is still a counterexample")
     r.add_argument("spec")
@@ -109,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     return p
 
+
+def _scheduling(p: argparse.ArgumentParser, jobs_help: str) -> None:
+    """`--jobs` and `--scheduler`: where a command's independent jobs run."""
+    p.add_argument("--jobs", type=_positive_int, metavar="N", help=jobs_help)
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="run the jobs on this Dask scheduler's cluster (default: $ZCHECK_SCHEDULER; "
+                        "needs `pip install 'zcheck[cluster]'`)")
+
+
+GRAPH_VIEWS = ("all", "lifecycles", "deps", "lock-order")  # graph.View's values (not imported: networkx is slow to load)
 
 MAX_TIMEOUT = 1e6  # seconds (11.6 days): larger values, `inf` included, are refused
 
