@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "ZC405": "an output file cannot be written (the original is left as it was)",
     "ZC407": "`fmt` would not keep the model's meaning (a bug in the printer): nothing written",
     "ZC408": "`fmt` would move a statement whose property is named after its line: nothing written",
+    "ZC410": "`zcheck lsp` cannot start: the `lsp` extra (pygls, lsprotocol) is not installed",
     # model structure (5xx)
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",

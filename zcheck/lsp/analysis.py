@@ -44,6 +44,7 @@ class Analysis:
     texts: Mapping[str, str]  # every file read, by the path its spans name
     checks: tuple[ast.CheckDecl, ...]  # the file's `check` directives
     checked: bool  # the model type-checks
+    complete: bool = True  # every file parsed: the index has the names of the imports too
 
     def reads(self, path: str) -> bool:
         """Does the model read `path` (itself or an import)?"""
@@ -82,7 +83,7 @@ def _unloaded(path: str, unsaved: Mapping[str, str], diags: tuple[Diagnostic, ..
     texts = {path: normalise_newlines(text)} if text is not None else {}
     index = build_index(path, [main], texts, None) if main is not None else None
     placed = _place(path, main, list(diags))
-    return Analysis(path, placed, index, texts, _checks(main) if main else (), False)
+    return Analysis(path, placed, index, texts, _checks(main) if main else (), False, complete=False)
 
 
 def _checks(main: ast.Module) -> tuple[ast.CheckDecl, ...]:

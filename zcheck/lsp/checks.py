@@ -68,7 +68,7 @@ async def run_checks(path: str, unsaved: Mapping[str, str], timeout: float) -> C
     seconds; cancelling the call kills the child too."""
     request = json.dumps({"path": path, "unsaved": dict(unsaved), "parent": os.getpid()}).encode()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "zcheck.lsp.checks", stdin=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "zcheck.lsp.checks", path, stdin=asyncio.subprocess.PIPE,  # path: for `ps`
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True, limit=LINE_LIMIT)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     results: list[DirectiveResult] = []

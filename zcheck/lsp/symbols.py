@@ -169,5 +169,8 @@ class Index:
                 out.append(s)
         return out
 
-    def properties(self) -> list[Symbol]:
-        return [s for s in self.symbols if s.role is Role.PROPERTY]
+    def with_imports_of(self, earlier: Index) -> Index:
+        """This index of the main file alone, with the imported names of an `earlier`
+        index (while an import does not parse, its last names stay known)."""
+        imported = tuple(s for s in earlier.symbols if s.span.file != self.main_file)
+        return Index(self.main_file, self.symbols + imported, self.outline)
