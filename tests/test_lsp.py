@@ -20,7 +20,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Union
 
-import pytest
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import default_converter
@@ -416,3 +415,77 @@ def test_without_the_extra_zcheck_lsp_exits_2_naming_it() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=WAIT)
     assert proc.returncode == 2
     assert "ZC410" in proc.stderr and "pip install 'zcheck[lsp]'" in proc.stderr
+
+
+# ---------------------------------------------------------------- the index, in process (no server)
+
+SCOPES = """\
+model idx
+const N: int = 0x40
+var m: map[int] bool = false
+fn f(p: int): bool = forall q in 0 .. p :: m[q]
+action a(p: int) {
+  let v = p + 1
+  if v > 2 {
+    let w = any bool
+    m[v] := w
+  }
+  assert named: exists r: int :: m[r] || f(N)
+}
+process walker[2] {
+  var page: bool = false
+  step lookup {
+    page := m[0]
+    goto again
+  }
+  step again {
+    page := false
+  }
+}
+scenario sc { walker[0].lookup }
+invariant inv: forall p: int :: m[p] -> walker[0].page || true
+"""
+
+
+def _lookup(path: Path, needle: str, nth: int = 0, offset: int = 0) -> Any:
+    from zcheck.lsp.analysis import analyse
+    from zcheck.lsp.symbols import word_at
+
+    analysis = analyse(str(path), {str(path): SCOPES})
+    assert analysis.diagnostics == () and analysis.index is not None
+    line, col = at(SCOPES, needle, nth, offset)
+    word = word_at(SCOPES.split("\n")[line], str(path), line + 1, col + 1)
+    assert word is not None
+    return analysis.index.lookup(word)
+
+
+def test_names_resolve_to_the_innermost_declaration_in_scope(tmp_path: Path) -> None:
+    from zcheck.lsp.symbols import Role
+
+    path = tmp_path / "idx.zdl"
+    fn_p = _lookup(path, "0 .. p", offset=len("0 .. "))
+    assert (fn_p.role, fn_p.owner) == (Role.PARAMETER, "fn f")
+    action_p = _lookup(path, "p + 1")
+    assert (action_p.role, action_p.owner) == (Role.PARAMETER, "action a")
+    inv_p = _lookup(path, "m[p] ->", offset=2)
+    assert (inv_p.role, inv_p.signature) == (Role.BOUND, "p: int")
+    assert _lookup(path, "m[q]", offset=2).signature == "q: int in 0 .. p"
+    v = _lookup(path, "v > 2")
+    assert (v.role, v.signature) == (Role.LOCAL, "let v: int = p + 1")
+    w = _lookup(path, "m[v] := w", offset=len("m[v] := "))
+    assert w.signature == "let w: bool = any bool"
+    n = _lookup(path, "f(N)", offset=2)
+    assert n.role is Role.CONSTANT and "value: 64 (0x40)" in n.notes
+    assert _lookup(path, "named").detail == "assert"
+
+
+def test_steps_and_locals_are_found_through_their_process(tmp_path: Path) -> None:
+    from zcheck.lsp.symbols import Role
+
+    path = tmp_path / "idx.zdl"
+    again = _lookup(path, "goto again", offset=len("goto "))
+    assert (again.role, again.name_span.line) == (Role.STEP, at(SCOPES, "step again")[0] + 1)
+    step = _lookup(path, "walker[0].lookup", offset=len("walker[0]."))
+    assert (step.role, step.owner) == (Role.STEP, "process walker")
+    local = _lookup(path, "walker[0].page", offset=len("walker[0]."))
+    assert (local.role, local.signature) == (Role.LOCAL, "var page: bool")

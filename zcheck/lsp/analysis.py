@@ -3,7 +3,7 @@
 Input: the path of a model and the texts an editor holds unsaved (by normalised path;
 the model's own text among them). Output: `Analysis` — the diagnostics `zcheck check`
 would print (the same codes, messages and spans: the front end, the lowering and the
-lifecycle warnings, as in cli/check.py), each placed in the file being edited, and the
+lifecycle warnings, as cli/check.py gives them), each placed in the file being edited, and the
 symbol index (types as checked when the model type-checks, as written otherwise).
 Loads no solver.
 """
@@ -14,7 +14,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from zcheck.cli.check import lifecycle_warnings
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Span
 from zcheck.lsp.collect import build_index
 from zcheck.lsp.symbols import Index
@@ -23,6 +22,7 @@ from zcheck.spec.checked import CheckedSpec
 from zcheck.spec.frontend import check_loaded, load_modules, normalise_newlines
 from zcheck.spec.parser import parse
 from zcheck.system.build import lower_checked
+from zcheck.system.ir import System
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,22 @@ def analyse(path: str, unsaved: Mapping[str, str]) -> Analysis:
     try:
         checked = check_loaded(path, modules, sources)
         system = lower_checked(checked)
-        diags = list(system.warnings) + lifecycle_warnings(system)
+        diags = list(system.warnings) + _lifecycle_warnings(system)
     except DiagnosticError as exc:
         diags = list(exc.diagnostics)
     main = next(m for m in modules if m.file == path)
     index = build_index(path, modules, sources.texts, checked)
     return Analysis(path, _place(path, main, diags), index, sources.texts, _checks(main), checked is not None)
+
+
+def _lifecycle_warnings(system: System) -> list[Diagnostic]:
+    """ZC901, as `zcheck check` prints it (graph.py, and networkx, loaded only for a
+    model with `transitions` blocks)."""
+    if not system.lifecycles:
+        return []
+    from zcheck.graph import lifecycle_warnings
+
+    return lifecycle_warnings(system)
 
 
 def _unloaded(path: str, unsaved: Mapping[str, str], diags: tuple[Diagnostic, ...]) -> Analysis:

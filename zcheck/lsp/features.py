@@ -14,7 +14,8 @@ from lsprotocol import types as lsp
 
 from zcheck.lsp import convert
 from zcheck.lsp.hover import hover_markdown, keywords
-from zcheck.lsp.server import RUN_CHECKS, Settings, ZcheckServer, _summary_text, summary
+from zcheck.lsp.checks import Status
+from zcheck.lsp.server import RUN_CHECKS, Settings, ZcheckServer, summary, summary_text
 from zcheck.lsp.symbols import Role
 
 _MEMBER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\.([A-Za-z0-9_]*)$")
@@ -142,9 +143,9 @@ def _checks(server: ZcheckServer) -> None:
             raise ValueError(f"{RUN_CHECKS} expects the URI of an open document")
         timeout = args[1] if len(args) > 1 and isinstance(args[1], (int, float)) and args[1] > 0 else None
         run = await ls.run_checks(args[0], float(timeout or ls.settings.check_timeout))
-        kind = lsp.MessageType.Info if not run.errors and all(
-            r["status"] == "passed" for r in summary(run)["results"]) else lsp.MessageType.Warning
-        ls.window_show_message(lsp.ShowMessageParams(type=kind, message=_summary_text(run)))
+        passed = not run.errors and all(r.status is Status.PASSED for r in run.results)
+        kind = lsp.MessageType.Info if passed else lsp.MessageType.Warning
+        ls.window_show_message(lsp.ShowMessageParams(type=kind, message=summary_text(run)))
         if _can_refresh_lenses(ls):
             ls.workspace_code_lens_refresh(None)
         return summary(run)

@@ -27,10 +27,11 @@ from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from zcheck import __version__
+from zcheck.diagnostics import Span
 from zcheck.lsp import convert
 from zcheck.lsp.analysis import Analysis, analyse
 from zcheck.lsp.checks import CheckRun, DirectiveResult, Status, run_checks
-from zcheck.lsp.hover import LastVerdict, hover_markdown, keywords
+from zcheck.lsp.hover import LastVerdict
 from zcheck.lsp.symbols import Index, Symbol, Word, word_at
 from zcheck.spec.frontend import normalise_newlines
 
@@ -149,7 +150,7 @@ class ZcheckServer(LanguageServer):
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, diagnostics=out, version=self.doc_version(uri)))
 
-    def _location(self, analysis: Analysis, span: Any) -> lsp.Location | None:
+    def _location(self, analysis: Analysis, span: Span | None) -> lsp.Location | None:
         if span is None:
             return None
         codec = self.workspace.position_codec
@@ -253,7 +254,8 @@ def summary(run: CheckRun) -> dict[str, Any]:
     }
 
 
-def _summary_text(run: CheckRun) -> str:
+def summary_text(run: CheckRun) -> str:
+    """One message for the editor's notification area."""
     s = summary(run)
     text = f"zcheck: {s['passed']} passed, {s['failed']} failed"
     text += f", {s['errors']} in error" if s["errors"] else ""
