@@ -204,3 +204,31 @@ def test_ctrl_c_during_one_liveness_check_ends_the_others_too(monkeypatch: pytes
     assert started == [["fin"]]
     assert {n: (r.verdict, r.result.reason) for n, r in results.items()} == {  # type: ignore[union-attr]
         "fin": ("unknown", "interrupted"), "stays": ("unknown", "interrupted")}
+
+
+def test_no_lasso_is_no_proof_when_a_variable_grows_without_bound() -> None:
+    """The only run increments `iter` forever with `busy` set: it violates the property
+    but repeats no state, so the product has no lasso and PDR proves it lasso-free.
+    That must not come out PROVED."""
+    text = """model counter
+var busy: bool = false
+var iter: int = 0
+fair process retrier {
+  step start { busy := true }
+  step retry { iter := iter + 1; goto retry }
+}
+property returns: busy leads_to !busy
+"""
+    for engine in ("auto", "pdr", "kind"):
+        r = run(text, engine)["returns"]
+        assert r.verdict != "proved", engine
+    r = run(text)["returns"]
+    assert r.verdict == "unknown" and "`iter` can grow without bound" in r.detail
+
+
+def test_leads_to_whose_trigger_first_holds_inside_the_loop_gets_the_shortest_lasso() -> None:
+    """x flips forever: 0 -> 1 -> 0 is a lasso of 2 steps with x (the trigger) inside the
+    loop and the goal (false) never; requiring the trigger pending in every loop state
+    would make it 3."""
+    text = "model k\nvar x: bool = false\nfair action flip() { x := !x }\nproperty settles: x leads_to false\n"
+    assert verdicts(text)["settles"] == ("violated", 2)

@@ -11,7 +11,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_NAMES = {"z3-solver": "z3", "lark": "lark", "networkx": "networkx"}  # distribution → module
+IMPORT_NAMES = {"z3-solver": "z3", "lark": "lark", "networkx": "networkx", "rich": "rich",
+                "pygments": "pygments"}  # distribution → module
 # An optional extra's modules may be imported only in the package that needs them.
 EXTRAS = {"lsp": ("zcheck/lsp", {"pygls": "pygls", "lsprotocol": "lsprotocol"})}  # extra → (folder, dist → module)
 

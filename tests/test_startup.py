@@ -43,6 +43,7 @@ def test_verify_settled_by_bmc_and_k1_loads_no_pdr_inference_or_graph_library() 
     assert code == 1  # two violations
     assert not modules & {"networkx", "multiprocessing", "zcheck.checker.pdr_job", "zcheck.checker.infer",
                           "zcheck.system.candidates"}
+    assert not {m for m in modules if m == "rich" or m.startswith("rich.")}  # no terminal: no live progress
 
 
 def test_check_loads_no_solver() -> None:

@@ -10,14 +10,16 @@ import dataclasses
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
+from zcheck import __version__
 from zcheck.checker.bmc import Options
 from zcheck.checker.context import own_context
 from zcheck.system.liveness import to_safety
 from zcheck.checker.kind import Cti
-from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, StageRun, VerifyOptions
+from zcheck.checker.portfolio import ENGINE_LABELS, EngineDisagreement, Engine, Portfolio, Stage, StageRun, VerifyOptions
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
 from zcheck.checker.results import Holds, Proved, Result, Unknown, Violated
 from zcheck.counterexamples.decode import ReplayError, decode
@@ -56,6 +58,11 @@ class Run:
     engine: str
     seed: int
     warnings: tuple[Diagnostic, ...] = field(default=())
+
+    def headline(self, spec: str) -> str:
+        """The first line of a report: `zcheck VERSION: SPEC, engine E, depth D[, scenario S]`."""
+        scen = f", scenario {self.system.scenario}" if self.system.scenario else ""
+        return f"zcheck {__version__}: {spec}, engine {self.engine}, depth {self.depth}{scen}"
 
 
 def verdict_of(prop: Property, r: Result) -> tuple[str, int | None]:
@@ -100,31 +107,45 @@ def verify_system(system: System, props: list[Property], depth: int = 10, timeou
     options = VerifyOptions(Engine(engine), depth, max_k, seed)
     deadline = Deadline.after(timeout)
     safety = [p for p in props if p.temporal is None]
-    runs: list[tuple[System, list[Property]]] = [(system, safety)] if safety else []
+    runs: list[tuple[System, list[Property], tuple[str, ...]]] = [(system, safety, ())] if safety else []
     runs += [_liveness_run(system, p) for p in props if p.temporal is not None]
     done: dict[str, PropertyResult] = {}
-    for sysm, group in runs:
+    for sysm, group, unbounded in runs:
         if any(_interrupted(r.result) for r in done.values()):  # Ctrl-C ends the whole run
             done.update((p.name, board.final(p, Unknown(p, -1, "interrupted"), None)) for p in group)
             continue
         with own_context():  # traces independent of what ran before in this process
             out = Portfolio(sysm, options, deadline, board, progress).run(group)
             for p in group:
-                r = board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
+                raw = _lasso_free(out.results[p.name], unbounded)
+                r = board.final(p, raw, out.ctis.get(p.name), out.log.get(p.name, ()))
                 done[p.name] = board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r
     return Run(system, tuple(done[p.name] for p in props), depth, ENGINE_LABELS[options.engine], seed)
+
+
+def _lasso_free(r: Result, unbounded: tuple[str, ...]) -> Result:
+    """A liveness proof on the product says no lasso violates the property. On a model
+    with unbounded variables a violating run may never repeat a state, so only a proof by
+    exhaustion (finitely many reachable states: every infinite run repeats one) stands;
+    the others become UNKNOWN (system/liveness.py)."""
+    if not unbounded or not isinstance(r, Proved) or r.engine == "explicit":
+        return r
+    names = ", ".join(f"`{n}`" for n in unbounded[:3]) + (", ..." if len(unbounded) > 3 else "")
+    return Unknown(r.prop, -1, f"no lasso violates it ({r.detail}), but {names} can grow without bound, "
+                               "so a violating run need not repeat a state")
 
 
 def _interrupted(r: Result) -> bool:
     return isinstance(r, Unknown) and r.reason == "interrupted"
 
 
-def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property]]:
+def _liveness_run(system: System, prop: Property) -> tuple[System, list[Property], tuple[str, ...]]:
     """The product system checking liveness property `prop` as an invariant
-    (system/liveness.py); lowering left out the properties it cannot build."""
+    (system/liveness.py), and its unbounded variables; lowering left out the
+    properties it cannot build."""
     product = to_safety(system, prop)
     assert not isinstance(product, str), product
-    return product.system, [product.system.prop(prop.name)]
+    return product.system, [product.system.prop(prop.name)], product.unbounded
 
 
 ENGINE_NAMES = {e.value: label for e, label in ENGINE_LABELS.items()}
@@ -148,23 +169,53 @@ def _result(p: Property, r: Result, cti: Cti | None, log: tuple[StageRun, ...] =
     return PropertyResult(p.name, p.kind, verdict, d, r, trace, error, detail, shown, log)
 
 
+DECIDED = frozenset({"violated", "reached", "proved", "unreachable"})  # verdicts no later engine changes
+
+
+class Watcher(Protocol):
+    """Who follows a run as it happens (the command's live progress, cli/progress.py).
+    Called from the engines' thread; every call returns at once."""
+
+    def checking(self, tasks: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+        """The run is about to check these tasks: (label, the properties it covers);
+        `verify` has one per property, `test` one per check directive."""
+
+    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
+        """`stage` starts (`running`) or stops working on the properties `names`."""
+
+    def reached(self, depth: int, names: tuple[str, ...]) -> None:
+        """BMC found no violation of `names` in traces of up to `depth` steps."""
+
+    def decided(self, r: PropertyResult) -> None:
+        """`r` is the property's verdict: one no engine changes (DECIDED), or the run's last."""
+
+
 class Board:
     """The verdicts decided so far, for a watchdog thread that ends a run whose solver
     overruns the deadline (cli/verify.py: Z3 checks its time limit only between steps, and
     a nonlinear step can run 0.7 s past it). The engines' thread posts results as they
     are decided; a violation is decoded there, because a Z3 context must not be used by
-    two threads. Whoever `take`s the board first reports: the run's end or the watchdog."""
+    two threads. Whoever `take`s the board first reports: the run's end or the watchdog.
+    A `watcher` is told of the engines' progress and of each verdict as it is posted."""
 
-    def __init__(self) -> None:
+    def __init__(self, watcher: Watcher | None = None) -> None:
+        self.watcher = watcher
         self._lock = threading.Lock()
         self._posted: dict[str, PropertyResult] = {}
         self._depth: dict[str, int] = {}  # no violation of the property in traces of up to this many steps
         self._jobs: list[PdrJob] = []
         self._taken = False
 
-    def post(self, r: PropertyResult) -> None:
+    def post(self, r: PropertyResult, last: bool = False) -> None:
+        """Record `r`; the watcher hears of it if it is decided or the run's `last` word."""
         with self._lock:
             self._posted[r.name] = r
+        if self.watcher is not None and (last or r.verdict in DECIDED):
+            self.watcher.decided(r)
+
+    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
+        if self.watcher is not None:
+            self.watcher.working(stage, names, running)
 
     def attach(self, job: PdrJob | None) -> PdrJob | None:
         """Remember a PDR process, for the watchdog to kill."""
@@ -191,13 +242,13 @@ class Board:
             out = dataclasses.replace(posted, engines=log)
         else:
             out = self._make(p, r, cti, log)
-        self.post(out)
+        self.post(out, last=True)
         return out
 
     def annotate(self, r: PropertyResult, inferred: str) -> PropertyResult:
         """`r` with the inferred lemmas of its proof, posted as the run's result."""
         out = dataclasses.replace(r, inferred=inferred)
-        self.post(out)
+        self.post(out, last=True)
         return out
 
     def take(self) -> bool:
@@ -239,6 +290,8 @@ class Board:
         with self._lock:
             for name in pending:
                 self._depth[name] = max(depth, self._depth.get(name, -1))
+        if self.watcher is not None:
+            self.watcher.reached(depth, tuple(pending))
 
 
 def verify_text(text: str, file: str = "<model>", depth: int = 10, properties: list[str] | None = None,
@@ -265,14 +318,14 @@ def verify_groups(path: str, defines: dict[str, str], scenario: str | None, name
         done = []
         for w in work:
             done.append(_verify_group(*w))
-            board.post(done[-1][1])
+            board.post(done[-1][1], last=True)
     else:
         workers = max(1, min(jobs, os.cpu_count() or 1, len(work)))
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
         try:
             futures = [pool.submit(_verify_group, *w) for w in work]
             for f in as_completed(futures):
-                board.post(f.result()[1])
+                board.post(f.result()[1], last=True)
             done = [f.result() for f in futures]
         except BaseException:  # Ctrl-C, SIGTERM, a worker's crash: no worker outlives the run
             _kill_workers(pool)

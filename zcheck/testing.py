@@ -31,18 +31,22 @@ class Outcome:
 
     @property
     def name(self) -> str:
-        c = self.check
-        parts = [f"check {c.target}"]
-        if c.overrides:
-            parts.append("with " + ", ".join(f"{o.name} = {_expr_text(o.value)}" for o in c.overrides))
-        if c.scenario:
-            parts.append(f"under {c.scenario}")
-        if c.depth is not None:
-            parts.append(f"depth {c.depth}")
-        if c.engine:
-            parts.append(f"engine {c.engine}")
-        parts.append(f"expect {c.expect}" + (f" at {c.at}" if c.at is not None else ""))
-        return " ".join(parts)
+        return directive_name(self.check)
+
+
+def directive_name(c: ast.CheckDecl) -> str:
+    """The directive as written, normalised: `check x with N = 4 depth 6 expect holds`."""
+    parts = [f"check {c.target}"]
+    if c.overrides:
+        parts.append("with " + ", ".join(f"{o.name} = {_expr_text(o.value)}" for o in c.overrides))
+    if c.scenario:
+        parts.append(f"under {c.scenario}")
+    if c.depth is not None:
+        parts.append(f"depth {c.depth}")
+    if c.engine:
+        parts.append(f"engine {c.engine}")
+    parts.append(f"expect {c.expect}" + (f" at {c.at}" if c.at is not None else ""))
+    return " ".join(parts)
 
 
 def _expr_text(e: ast.Expr) -> str:
@@ -74,8 +78,9 @@ def _group_key(c: ast.CheckDecl) -> tuple:  # type: ignore[type-arg]
             c.expect in ("violated", "reached"))
 
 
-def run_file(path: str) -> tuple[list[Outcome], list[str]]:
-    """Run every directive of one file; returns outcomes and error texts."""
+def run_file(path: str, watcher: api.Watcher | None = None) -> tuple[list[Outcome], list[str]]:
+    """Run every directive of one file; returns outcomes and error texts. A `watcher`
+    follows each run, with one task per directive."""
     try:
         checked = check_file(path)
     except DiagnosticError as exc:
@@ -84,7 +89,7 @@ def run_file(path: str) -> tuple[list[Outcome], list[str]]:
     errors: list[str] = []
     for checks in groups(checked.checks):
         try:
-            outcomes += run_group(path, checks)
+            outcomes += run_group(path, checks, watcher)
         except DiagnosticError as exc:
             errors += [render(d) for d in exc.diagnostics]
     order = {id(c): i for i, c in enumerate(checked.checks)}
@@ -101,7 +106,8 @@ def groups(checks: Iterable[ast.CheckDecl]) -> list[list[ast.CheckDecl]]:
     return list(out.values())
 
 
-def run_group(path: str, checks: list[ast.CheckDecl], unsaved: Mapping[str, str] | None = None) -> list[Outcome]:
+def run_group(path: str, checks: list[ast.CheckDecl], watcher: api.Watcher | None = None,
+              unsaved: Mapping[str, str] | None = None) -> list[Outcome]:
     """Run one group of `groups` (raises DiagnosticError for a directive in error).
     `unsaved`: editor texts by normalised path, read instead of those files (the
     language server runs the directives of the text being edited)."""
@@ -117,7 +123,10 @@ def run_group(path: str, checks: list[ast.CheckDecl], unsaved: Mapping[str, str]
     props = [p for p in system.properties if p.name in names]
     if engine != "bmc":
         props += [p for p in system.properties if p.kind == "lemma" and p.name not in names]
-    run = api.verify_system(system, props, depth, engine=engine)
+    if watcher is not None:
+        label = os.path.basename(path)  # the row's label; the PASSED/FAILED line names the path
+        watcher.checking([(f"{label}::{directive_name(c)}", tuple(_targets(system, c))) for c in checks])
+    run = api.verify_system(system, props, depth, engine=engine, board=api.Board(watcher))
     by_name = {r.name: r for r in run.results}
     seconds = time.monotonic() - start
     return [_judge(path, c, [by_name[n] for n in _targets(system, c)], seconds) for c in checks]
@@ -131,6 +140,9 @@ def _targets(system, c: ast.CheckDecl) -> list[str]:  # type: ignore[no-untyped-
     if c.target not in names:
         from zcheck.diagnostics import Diagnostic
 
+        why = dict(system.notes).get(c.target)
+        if why is not None:  # lowering left it out (the same reason `verify` gives)
+            raise DiagnosticError([Diagnostic("ZC904", f"`check {c.target}`: not checked on this model: {why}", c.span)])
         raise DiagnosticError([Diagnostic("ZC504", f"`check {c.target}`: no such property in the model", c.span)])
     return [c.target]
 

@@ -705,6 +705,70 @@ def moves(model: Model, key: tuple):
             yield state, failed
 
 
+def labelled_moves(model: Model, key: tuple) -> set:
+    """Every enabled move from `key` as (group, successor key): the group of an action's
+    move (any parameter value, any pick) is the action's name, that of a process step the
+    instance `P[i]` -- the units a `fair action` / `fair process` declaration makes fair.
+    A failing assert does not block a move (only `require`s and lock waits do)."""
+    out: set = set()
+    for a in model.actions:
+        for val in (range(a.param[1]) if a.param else [None]):
+            env = {a.param[0]: val} if a.param else {}
+            out.update((a.name, _freeze(model, s)) for s, _, _ in _runs(model, key, a.body, env, ENV, None)
+                       if s is not None)
+    state0 = thaw(model, key)
+    for p, i, inst in instances(model):
+        if state0[f"{inst}.pc"] < len(flat(model, p)):
+            out.update((inst, _freeze(model, s)) for s, _, _ in _step_runs(model, key, p, i, state0[f"{inst}.pc"])
+                       if s is not None)
+    return out
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The reachable state graph: state ids index `keys` (frozen states); `init` the ids of
+    the initial states; `succ[s]` the (group, successor id) pairs of the moves from s
+    (empty: a dead end); `dist[s]` the shortest number of steps from an initial state."""
+
+    keys: tuple
+    init: tuple
+    succ: tuple
+    dist: tuple
+
+    def enabled(self, s: int) -> frozenset:
+        """The groups with a move from s."""
+        return frozenset(g for g, _ in self.succ[s])
+
+
+def state_graph(model: Model, max_states: int = 2_000) -> Graph:
+    """Breadth-first over every reachable state (TooBig past `max_states`)."""
+    ids: dict = {}
+    keys: list = []
+    dist: list = []
+    for s0 in initial_states(model):
+        k0 = _freeze(model, s0)
+        if k0 not in ids:
+            ids[k0] = len(keys)
+            keys.append(k0)
+            dist.append(0)
+    init = tuple(range(len(keys)))
+    succ: list = []
+    s = 0
+    while s < len(keys):  # keys grows as states are found: breadth-first order
+        out = []
+        for group, k in sorted(labelled_moves(model, keys[s]), key=repr):
+            if k not in ids:
+                if len(keys) >= max_states:
+                    raise TooBig(f"more than {max_states} states")
+                ids[k] = len(keys)
+                keys.append(k)
+                dist.append(dist[s] + 1)
+            out.append((group, ids[k]))
+        succ.append(tuple(out))
+        s += 1
+    return Graph(tuple(keys), init, tuple(succ), tuple(dist))
+
+
 def wait_for(model: Model, key: tuple) -> dict:
     """inst -> the owners it waits for: the instance's step is enabled for no value of its
     picks, and some run reaches a blocking lock statement (every earlier `require` on its

@@ -337,6 +337,7 @@ class Action:
     param: Optional[tuple]  # (name, n) for a parameter of type `0 .. n`, or None
     body: tuple
     parens: bool = True  # render `a()` rather than `a` when there is no parameter
+    fair: Optional[str] = None  # "weak" (`fair action`), "strong" (`strong fair action`) or None
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ class Proc:
     params: tuple = ()  # (name, n): `name: 0 .. n`, any value per instance, chosen initially
     locals: tuple = ()  # VarDecl (scalar): `var name: T = init`, one per instance
     calls: tuple = ()  # (position, CallItem): `call` before own step `position` (len(steps): after all)
+    fair: Optional[str] = None  # "weak" (`fair process`: each instance), "strong" or None
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,22 @@ class Prop:
 
 
 @dataclass(frozen=True)
+class Live:
+    """`property NAME: always eventually P`, `eventually always P`, `P leads_to Q` (written
+    `P ~> Q` when `arrow`)."""
+
+    op: str  # LIVE_OPS
+    name: str
+    p: Expr
+    q: Optional[Expr] = None
+    arrow: bool = False
+
+
+AE, EA, LT = "always eventually", "eventually always", "leads_to"
+LIVE_OPS = (AE, EA, LT)
+
+
+@dataclass(frozen=True)
 class LockDecl:
     name: str
     kind: str  # mutex | spinlock (checked like a mutex) | rwsem
@@ -396,6 +414,7 @@ class Model:
     procs: tuple = ()  # Proc
     locks: tuple = ()  # LockDecl
     procedures: tuple = ()  # Procedure
+    live: tuple = ()  # Live: liveness properties (apart from `props`, which the safety BFS reads)
 
     def asserts(self) -> list[str]:
         """Names of all `assert name: e` and `bug_on name: e` statements (init block,
@@ -660,7 +679,7 @@ def render(model: Model) -> str:
             head = f"action {a.name}({a.param[0]}: 0 .. {a.param[1]})"
         else:
             head = f"action {a.name}()" if a.parens else f"action {a.name}"
-        lines.append(head + " {")
+        lines.append(_fair_prefix(a.fair) + head + " {")
         lines += render_stmts(a.body, 1)
         lines.append("}")
     for q in model.procedures:
@@ -672,14 +691,25 @@ def render(model: Model) -> str:
         head = f"process {proc.name}" + (f"[{proc.count}]" if proc.count > 1 else "")
         if proc.params:
             head += "(" + ", ".join(f"{n}: 0 .. {k}" for n, k in proc.params) + ")"
-        lines.append(head + " {")
+        lines.append(_fair_prefix(proc.fair) + head + " {")
         lines += _render_frame(proc, "")
         if proc.loop:
             lines.append("  loop")
         lines.append("}")
     for p in model.props:
         lines.append(f"{p.kind} {p.name}: {render_expr(p.expr)}")
+    lines += [render_live(lv) for lv in model.live]
     return "\n".join(lines) + "\n"
+
+
+def _fair_prefix(fair: Optional[str]) -> str:
+    return {None: "", "weak": "fair ", "strong": "strong fair "}[fair]
+
+
+def render_live(lv: Live) -> str:
+    if lv.op == LT:
+        return f"property {lv.name}: {render_expr(lv.p)} {'~>' if lv.arrow else 'leads_to'} {render_expr(lv.q)}"
+    return f"property {lv.name}: {lv.op} {render_expr(lv.p)}"
 
 
 # ----------------------------------------------------------------------------- generation
@@ -1702,3 +1732,187 @@ def gen_lock_prop(draw, model: Model, lay, layers: list, s0: dict, cover: bool) 
     if eval_expr(e, s0, {}) == cover and draw(st.integers(0, 3)) > 0:
         e = Not(e)  # decided in the initial state: usually turned around
     return e
+
+
+# ----------------------------------------------------------------------------- liveness (issue 18)
+#
+# Small models (at most LIVE_STATES reachable states) with fairness on some actions and
+# processes and 1-3 liveness properties over variables and pcs. Two shapes are planted
+# often, since random bodies rarely produce them: `_intermittent` (a worker enabled only
+# in every other state of a run that keeps toggling a flag: weak fairness does not force
+# it, strong fairness does) and `_fuel` (every action spends fuel, processes may end: dead
+# ends). The properties are aimed at predicates that are true in some reachable states
+# and false in others.
+
+LIVE_STATES = 300  # models with more reachable states are rejected (the oracle is pure Python)
+_FAIR = st.sampled_from([None, None, "weak", "weak", "strong"])
+
+
+def _live_decl(draw, k: int) -> VarDecl:
+    if draw(st.integers(0, 5)) == 0:
+        typ: Type = TMap(2, draw(st.sampled_from([TBool(), TRange(2)])))
+        return VarDecl(f"m{k}", typ, draw(_domain(typ.val)))
+    typ = draw(st.sampled_from([TBool(), TBool(), TRange(2), TRange(3), TEnum()]))
+    return VarDecl(f"v{k}", typ, draw(_domain(typ)))
+
+
+def _ctx_of(decls) -> Ctx:
+    return Ctx(scalars=tuple((v.name, v.typ) for v in decls if not isinstance(v.typ, TMap)),
+               maps=tuple((v.name, v.typ) for v in decls if isinstance(v.typ, TMap)))
+
+
+def _with_update(draw, ctx: Ctx, body: tuple) -> tuple:
+    at = draw(st.integers(0, len(body)))
+    return body[:at] + (gen_update(draw, ctx),) + body[at:]
+
+
+def _live_base(draw) -> Model:
+    """1-3 small variables, 0-2 processes (at most 3 instances, 1-3 steps, maybe looping)
+    and 0-3 actions (at least one move of some kind), bodies with `require`s and `if`s."""
+    names = _Names()
+    decls = [_live_decl(draw, k) for k in range(draw(st.integers(1, 3)))]
+    ctx = _ctx_of(decls)
+    procs: list[Proc] = []
+    for k in range(draw(st.integers(0, 2))):
+        count = draw(st.integers(1, 2 if k == 0 else 1))
+        steps = tuple(_with_update(draw, ctx, gen_stmts(draw, ctx, 1, names, guards=True, lo=0, hi=2))
+                      for _ in range(draw(st.integers(1, 3))))
+        procs.append(Proc(f"p{k}", count, steps, draw(st.booleans())))
+    actions: list[Action] = []
+    for k in range(draw(st.integers(0 if procs else 1, 3))):
+        param = ("i", 2) if draw(st.integers(0, 3)) == 0 else None
+        actx = replace(ctx, locals=(param,)) if param else ctx
+        body = _with_update(draw, actx, gen_stmts(draw, actx, 1, names, guards=True, lo=0, hi=2))
+        actions.append(Action(f"a{k}", param, body, parens=draw(st.booleans())))
+    return Model(tuple(decls), (), tuple(actions), (), tuple(procs))
+
+
+def _requires_first(model: Model) -> Model:
+    """Every body's top-level `require`s moved to its start: zcheck checks liveness only
+    when each move's enabledness is a state predicate (no require after a write or pick)."""
+    first = lambda b: tuple(s for s in b if isinstance(s, Require)) + tuple(  # noqa: E731
+        s for s in b if not isinstance(s, Require))
+    return replace(model, actions=tuple(replace(a, body=first(a.body)) for a in model.actions),
+                   procs=tuple(replace(p, steps=tuple(map(first, p.steps))) for p in model.procs))
+
+
+def _append(body: tuple, stmt) -> tuple:
+    """`stmt` last in `body`, but before a final statement that ends the step."""
+    return body[:-1] + (stmt,) + body[-1:] if _ends(body) else body + (stmt,)
+
+
+def _intermittent(draw, model: Model) -> Model:
+    """`flip` toggles `tog`; a worker (an action, or one step of a process) requires `tog`
+    and toggles `prog` or sets it. A run that keeps flipping enables the worker in every
+    other state only: under weak fairness it may starve, under strong fairness it runs
+    infinitely often."""
+    req = Require(Name("tog"))
+    bump = Assign("prog", Not(Name("prog")) if draw(st.booleans()) else Lit(True, TBool()))
+    actions, procs = list(model.actions), list(model.procs)
+    kind, k = draw(st.sampled_from([("a", k) for k in range(len(actions))] + [("p", k) for k in range(len(procs))]))
+    fair = draw(st.sampled_from(["weak", "strong", "strong"]))
+    if kind == "a":
+        actions[k] = replace(actions[k], body=(req,) + _append(actions[k].body, bump), fair=fair)
+    else:
+        steps = list(procs[k].steps)
+        j = draw(st.integers(0, len(steps) - 1))
+        steps[j] = (req,) + _append(steps[j], bump)
+        procs[k] = replace(procs[k], steps=tuple(steps), fair=fair)
+    flip = Action("flip", None, (Assign("tog", Not(Name("tog"))),), fair=draw(st.sampled_from([None, "weak"])))
+    decls = (VarDecl("tog", TBool(), draw(st.booleans())), VarDecl("prog", TBool(), False))
+    return replace(model, vars=model.vars + decls, actions=tuple(actions) + (flip,), procs=tuple(procs))
+
+
+def _fuel(draw, model: Model) -> Model:
+    """Every action spends a unit of `fuel` and requires some left; processes (maybe) stop
+    looping: once the fuel is spent and every instance is done or blocked, nothing moves."""
+    n = draw(st.integers(2, 3))
+    left = Bin(">", Name("fuel"), Lit(0, TRange(n)))
+    spend = (Require(left), Assign("fuel", Bin("%", Bin("-", Name("fuel"), Lit(1, TRange(0))), Lit(n, TRange(0)))))
+    actions = tuple(replace(a, body=spend + a.body) for a in model.actions)
+    procs = tuple(replace(p, loop=p.loop and draw(st.booleans())) for p in model.procs)
+    fuel = VarDecl("fuel", TRange(n), draw(st.integers(1, n - 1)))
+    return replace(model, vars=model.vars + (fuel,), actions=actions, procs=procs)
+
+
+def _fairness(draw, model: Model) -> Model:
+    """Weak, strong or no fairness on each action and process not given one yet."""
+    actions = tuple(a if a.fair else replace(a, fair=draw(_FAIR)) for a in model.actions)
+    procs = tuple(p if p.fair else replace(p, fair=draw(_FAIR)) for p in model.procs)
+    return replace(model, actions=actions, procs=procs)
+
+
+def weakened(model: Model) -> Model:
+    """`model` with every `strong fair` read as `fair` (to tell which verdicts need strong fairness)."""
+    weak = lambda x: replace(x, fair="weak") if x.fair == "strong" else x  # noqa: E731
+    return replace(model, actions=tuple(map(weak, model.actions)), procs=tuple(map(weak, model.procs)))
+
+
+def _pc_atom(draw, model: Model) -> Expr:
+    """`at(p[i], label)` for a step label, `done` or (with locks) `crashed`."""
+    p = draw(st.sampled_from(model.procs))
+    i = draw(st.integers(0, p.count - 1))
+    labels = [f.label for f in flatten(model, p)] + ["done"] + (["crashed"] if model.locks else [])
+    pc = draw(st.integers(0, len(labels) - 1))
+    return At(f"{p.name}[{i}]", f"{p.name}[{i}]" if p.count > 1 else p.name, labels[pc], pc)
+
+
+def _live_atom(draw, model: Model) -> Expr:
+    ctx = _ctx_of(model.vars)
+    k = draw(st.sampled_from(["var", "var"] + (["pc", "pc"] if model.procs else [])
+                             + (["prog"] * 3 if any(v.name == "prog" for v in model.vars) else [])))
+    if k == "pc":
+        return _pc_atom(draw, model)
+    if k == "prog":
+        return Name("prog") if draw(st.booleans()) else Not(Name("prog"))
+    return gen_atom(draw, ctx)
+
+
+def _live_expr(draw, model: Model, states: list) -> Expr:
+    """A predicate over the variables and pcs, true in some reachable states and false in
+    others when one of three tries finds such (else the last try)."""
+    from .explicit import eval_expr
+
+    for _ in range(3):
+        e = _live_atom(draw, model)
+        if draw(st.integers(0, 2)) == 0:
+            e = Bin(draw(st.sampled_from(["&&", "||"])), e, _live_atom(draw, model))
+        if len({bool(eval_expr(e, s, {})) for s in states}) == 2:
+            break
+    return e
+
+
+def gen_live(draw, model: Model, states: list, k: int) -> Live:
+    op = draw(st.sampled_from(LIVE_OPS))
+    p = _live_expr(draw, model, states)
+    q = _live_expr(draw, model, states) if op == LT else None
+    return Live(op, f"live{k}", p, q, arrow=op == LT and draw(st.booleans()))
+
+
+@st.composite
+def live_models(draw, locks: bool = False):
+    """A model with fairness and liveness properties and at most LIVE_STATES reachable
+    states (others are rejected); `locks`: the processes, locks and actions of
+    `models(procs=True, locks=True)` (deadlocks are dead ends) instead of `_live_base`."""
+    from hypothesis import assume
+
+    from .explicit import TooBig, state_graph, thaw
+
+    if locks:
+        model = replace(draw(models(max_vars=1, max_actions=1, procs=True, locks=True, targets=False)), props=())
+    else:
+        model = _live_base(draw)
+        if draw(st.booleans()):
+            model = _requires_first(model)
+    if draw(st.integers(0, 3)) == 0:
+        model = _fuel(draw, model)
+    if draw(st.booleans()) and (model.actions or model.procs):
+        model = _intermittent(draw, model)
+    model = _fairness(draw, model)
+    try:
+        graph = state_graph(model, LIVE_STATES)
+    except TooBig:
+        assume(False)
+        raise
+    states = [thaw(model, key) for key in graph.keys]
+    return replace(model, live=tuple(gen_live(draw, model, states, k) for k in range(draw(st.integers(1, 3)))))

@@ -29,6 +29,8 @@ open property, then BMC; `bmc` is BMC only.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol, assert_never
@@ -139,9 +141,12 @@ class VerifyOptions:
 
 
 class Listener(Protocol):
-    """Who is told of verdicts as they are decided (the command's watchdog board)."""
+    """Who is told of verdicts as they are decided (the command's watchdog board), and
+    of which engine works on which properties (the command's live progress)."""
 
     def hooks(self, opts: Options) -> Options: ...
+
+    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None: ...
 
     def sync(self, props: list[Property], raw: dict[str, Result]) -> None: ...
 
@@ -151,6 +156,9 @@ class Listener(Protocol):
 class _Silent:
     def hooks(self, opts: Options) -> Options:
         return opts
+
+    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
+        return None
 
     def sync(self, props: list[Property], raw: dict[str, Result]) -> None:
         return None
@@ -231,6 +239,16 @@ class Portfolio:
         if run.end is End.DECIDED and self.progress is not None:
             self.progress(f"{p.name} decided by {run.stage}")
 
+    @contextmanager
+    def _stage(self, stage: Stage, props: list[Property]) -> Iterator[None]:
+        """Tell the listener that `stage` works on `props` while the block runs."""
+        names = tuple(p.name for p in props)
+        self.listener.working(stage, names, True)
+        try:
+            yield
+        finally:
+            self.listener.working(stage, names, False)
+
     def _open(self, props: list[Property]) -> list[Property]:
         return [p for p in props if p.name not in self.raw or isinstance(self.raw[p.name], Unknown)]
 
@@ -251,7 +269,8 @@ class Portfolio:
                                                                                self.opts.largest_k() - 1)
         stop = None if job is None else job.proved
         opts = dataclasses.replace(self._options(depth, None), proved_elsewhere=stop)
-        found = bmc(self.enc, props, opts, facts=facts)
+        with self._stage(Stage.BMC, props):
+            found = bmc(self.enc, props, opts, facts=facts)
         for p in props:
             r = found[p.name]
             self.raw[p.name] = r
@@ -266,10 +285,11 @@ class Portfolio:
         """Depth-0 BMC for the properties and lemmas (the base case of induction), then
         BMC to SHALLOW steps within a per-query budget; violations are final."""
         everything = props + [lm for lm in self.lemmas if lm not in props]
-        base = bmc(self.enc, everything, self._options(0, None))
-        clean = [p for p in props if isinstance(base[p.name], Holds)]
-        early = bmc(self.enc, clean, self._options(min(self.opts.depth, SHALLOW),
-                                                    self.opts.budgets.shallow_query)) if SHALLOW > 0 else {}
+        with self._stage(Stage.BMC, props):
+            base = bmc(self.enc, everything, self._options(0, None))
+            clean = [p for p in props if isinstance(base[p.name], Holds)]
+            early = bmc(self.enc, clean, self._options(min(self.opts.depth, SHALLOW),
+                                                        self.opts.budgets.shallow_query)) if SHALLOW > 0 else {}
         for p in props:
             r = early.get(p.name, base[p.name])
             if isinstance(r, Violated) or not isinstance(base[p.name], Holds):
@@ -291,7 +311,8 @@ class Portfolio:
         limit = self.opts.budgets.explicit_states
         if _interpreted(self.system):  # each state costs the evaluator's walk of a quantifier
             limit = self.opts.budgets.explicit_states_interpreted
-        run = explore(self.system, todo, limit, timeout=self.deadline.left())
+        with self._stage(Stage.EXPLICIT, todo):
+            run = explore(self.system, todo, limit, timeout=self.deadline.left())
         self._reached = run.samples()
         for p in todo:
             r = run.results[p.name]
@@ -335,12 +356,14 @@ class Portfolio:
 
         b = self.opts.budgets
         budget = Budget(rlimit=b.infer_query, total=b.infer_total, deadline=self.deadline.at)
-        samples = self._samples(budget)
+        with self._stage(Stage.INFER, todo):  # sampling reachable states, for every property at once
+            samples = self._samples(budget)
         for p in todo:
             if self.deadline.expired():
                 self._note(p, StageRun(Stage.INFER, End.TIMEOUT))
                 continue
-            got = infer(self.system, p, self.lemmas, budget, samples)
+            with self._stage(Stage.INFER, [p]):
+                got = infer(self.system, p, self.lemmas, budget, samples)
             if got is None:
                 continue
             if got.proved:
@@ -382,7 +405,8 @@ class Portfolio:
                 top: int, low: int) -> None:
         budget = self.opts.budgets.kind_query if self.opts.engine is Engine.KIND else self.opts.budgets.induction_query
         assumed = tuple(q for q in props if isinstance(self.raw.get(q.name), Proved) and q.kind in ("invariant", "lemma"))
-        r = prove(self.system, p, lemmas, base_depth, top, self.deadline.at, budget, min_k=low, assumed=assumed)
+        with self._stage(Stage.KIND, [p]):
+            r = prove(self.system, p, lemmas, base_depth, top, self.deadline.at, budget, min_k=low, assumed=assumed)
         span = f"k = {low}" if top == low else f"k = {low}..{top}"
         match r:
             case Proved():
@@ -421,6 +445,7 @@ class Portfolio:
         from zcheck.checker.pdr_job import PdrJob
 
         self._job = self.listener.attach(PdrJob(self.system, targets, budget))
+        self.listener.working(Stage.PDR, tuple(p.name for p in targets), True)  # until merged
         return self._job
 
     def _merge_pdr(self, job: PdrJob | None, props: list[Property]) -> None:
@@ -428,7 +453,10 @@ class Portfolio:
         A PDR proof of a property BMC found violated is an internal error, never hidden."""
         if job is None:
             return
-        outcomes = job.collect(self.deadline.left())
+        try:
+            outcomes = job.collect(self.deadline.left())
+        finally:
+            self.listener.working(Stage.PDR, tuple(p.name for p in job.props), False)
         for p in job.props:
             o = outcomes.get(p.name)
             self._note(p, _pdr_run(o, job.budget))

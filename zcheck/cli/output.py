@@ -80,6 +80,18 @@ class SafeStream:
         return getattr(self.inner, name)
 
 
+def stderr_terminal() -> TextIO | None:
+    """Standard error as the process got it (not the SafeStream around it), when it is a
+    terminal that can redraw in place (not TERM=dumb): where live progress may go."""
+    err = sys.stderr
+    stream = err.inner if isinstance(err, SafeStream) else err
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # closed, or not a real stream
+        return None
+    return stream if tty and os.environ.get("TERM", "") not in ("dumb", "unknown") else None
+
+
 def emit(text: str, output: str | None) -> None:
     """A report to `output` (atomically) or to standard output. A report that cannot be
     written goes to standard output after a ZC405 error: the verdicts are never lost,

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--allow-empty", action="store_true",
                    help="exit 0 when the model has nothing to check (default: warning ZC906 and exit 2)")
     v.add_argument("-v", "--verbose", action="store_true")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="no live progress on standard error (shown only when it is a terminal)")
 
     c = sub.add_parser("check", help="parse and type-check only")
     c.add_argument("spec")
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", help="run the `check ... expect` directives of models")
     t.add_argument("paths", nargs="*", help="model files or folders (default: models)")
     t.add_argument("--junit", help="also write JUnit XML to this file")
+    t.add_argument("-q", "--quiet", action="store_true",
+                   help="no live progress on standard error (shown only when it is a terminal)")
 
     g = sub.add_parser("graph", help="DOT of lifecycles and the action/variable dependency graph")
     g.add_argument("spec")

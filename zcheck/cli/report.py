@@ -117,8 +117,7 @@ def document(run: api.Run, spec: str, fmt: Format) -> str:
     """A Markdown, HTML or SARIF report."""
     results = list(run.results)
     system = run.system
-    scen = f", scenario {system.scenario}" if system.scenario else ""
-    head = f"zcheck {__version__}: {spec}, engine {run.engine}, depth {run.depth}{scen}"
+    head = run.headline(spec)
     match fmt:
         case Format.MARKDOWN:
             from zcheck.counterexamples.render_markdown import render_markdown

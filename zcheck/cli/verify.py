@@ -3,7 +3,9 @@
 Loading runs under the command's deadline (control.py); the engines get their share of
 it; a watchdog reports the verdicts posted so far (api.Board) and ends the process if a
 solver step overruns the deadline. Ctrl-C and SIGTERM end the run with the verdicts so
-far. The report goes to standard output or, atomically, to `-o FILE` (output.py).
+far. The report goes to standard output or, atomically, to `-o FILE` (output.py). On a
+terminal, and unless `--quiet`, standard error shows the run's live progress
+(progress.py) while the engines work; it is erased before the report is written.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import z3
 
@@ -24,9 +26,12 @@ from zcheck.cli import exits
 from zcheck.cli.check import lifecycle_warnings
 from zcheck.cli.control import Control
 from zcheck.cli.exits import Exit
-from zcheck.cli.output import emit, print_diagnostics
+from zcheck.cli.output import emit, print_diagnostics, stderr_terminal
 from zcheck.cli.report import Format, render
 from zcheck.diagnostics import Diagnostic, Span
+
+if TYPE_CHECKING:  # rich is loaded only when the progress is shown (start-up time)
+    from zcheck.cli.progress import Display
 
 
 def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> int:
@@ -43,12 +48,16 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
                           system.sources)
         if not args.allow_empty:
             return Exit.USAGE
-    board = api.Board()
-    watchdog = control.watch(lambda: _hard_stop(board, system, props, args))
+    display = _display(args.quiet)
+    board = api.Board(display)
+    watchdog = control.watch(lambda: _hard_stop(board, system, props, args, display))
     try:
         _warnings(system, args, control)
+        if display is not None:
+            display.checking([(p.name, (p.name,)) for p in props])
+            display.start()
         try:
-            outcome: api.Run | z3.Z3Exception = _run_engines(system, props, args, defines, board, control)
+            outcome: api.Run | z3.Z3Exception = _run_engines(system, props, args, defines, board, control, display)
         except KeyboardInterrupt:  # outside the engines' own handling: what was posted so far
             outcome = _partial(board, system, props, args, "interrupted")
     except z3.Z3Exception as exc:
@@ -56,6 +65,8 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
             raise
         outcome = exc
     finally:
+        if display is not None:
+            display.stop()
         _own(board, watchdog)
     if isinstance(outcome, z3.Z3Exception):
         sys.stderr.write(f"UNKNOWN: Z3 stopped at the memory limit of {args.memory_limit} MB "
@@ -98,9 +109,22 @@ def _partial(board: api.Board, system: api.System, props: list[api.Property], ar
     return api.Run(system, board.partial(props, why), args.depth, api.ENGINE_NAMES[args.engine], args.seed)
 
 
-def _progress(verbose: bool) -> Callable[[str], None] | None:
-    if not (verbose or sys.stderr.isatty()):
+def _display(quiet: bool) -> Display | None:
+    """The live progress, on a terminal unless `--quiet`."""
+    stream = None if quiet else stderr_terminal()
+    if stream is None:
         return None
+    from zcheck.cli import progress
+
+    return progress.on(stream)
+
+
+def _progress(verbose: bool, display: Display | None) -> Callable[[str], None] | None:
+    """`-v`'s engine messages: above the live progress when it is shown."""
+    if not verbose:
+        return None
+    if display is not None:
+        return display.log
 
     def show(msg: str) -> None:
         sys.stderr.write(f"  ... {msg}\n")
@@ -109,14 +133,14 @@ def _progress(verbose: bool) -> Callable[[str], None] | None:
 
 
 def _run_engines(system: api.System, props: list[api.Property], args: argparse.Namespace,
-                 defines: dict[str, str], board: api.Board, control: Control) -> api.Run:
+                 defines: dict[str, str], board: api.Board, control: Control, display: Display | None) -> api.Run:
     """`--memory-limit` is Z3's high watermark (solvers stop with an exception instead
     of growing past it)."""
     timeout = control.engine_timeout()
     if args.memory_limit is not None:
         z3.set_param("memory_high_watermark_mb", args.memory_limit)
     if args.jobs is None:
-        return api.verify_system(system, props, args.depth, timeout, args.seed, _progress(args.verbose),
+        return api.verify_system(system, props, args.depth, timeout, args.seed, _progress(args.verbose, display),
                                  engine=args.engine, max_k=args.max_k, board=board)
     deadline = None if timeout is None else time.monotonic() + timeout
     label, results = api.verify_groups(args.spec, defines, args.scenario, [p.name for p in props], args.depth,
@@ -125,7 +149,8 @@ def _run_engines(system: api.System, props: list[api.Property], args: argparse.N
     return api.Run(system, results, args.depth, label, args.seed)
 
 
-def _hard_stop(board: api.Board, system: api.System, props: list[api.Property], args: argparse.Namespace) -> None:
+def _hard_stop(board: api.Board, system: api.System, props: list[api.Property], args: argparse.Namespace,
+               display: Display | None) -> None:
     """The watchdog's report, for a Z3 step that does not check its limit in time
     (nonlinear arithmetic: 0.6 s late, once in CI). The engines' thread is inside Z3 and
     Z3 is not thread-safe, so nothing here may touch a Z3 object, not even by freeing
@@ -137,6 +162,8 @@ def _hard_stop(board: api.Board, system: api.System, props: list[api.Property], 
         gc.enable()
         return  # the run ended first and reports itself
     board.kill()
+    if display is not None:
+        display.stop()
     if args.verbose:
         sys.stderr.write("  ... the solver did not stop at the deadline: verdicts so far, the rest unknown\n")
     code = _report(_partial(board, system, props, args), args)

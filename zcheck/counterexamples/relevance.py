@@ -46,6 +46,12 @@ def _steps(nums: tuple[int, ...], conj: str = "and") -> str:
 
 
 def analyse(system: System, trace: Trace) -> Relevance:
+    """A lasso (liveness) is not analysed: leaving out a step breaks its loop or its
+    fairness, not the property, and the fairness conditions read every variable. It
+    comes back with every step relevant and no variable unused, and the reports say
+    nothing of relevance for it."""
+    if trace.lasso is not None:
+        return Relevance(tuple(s.index for s in trace.steps), (), ())
     prop = system.prop(trace.prop)
     relevant: list[int] = []
     droppable: list[int] = []

@@ -5,11 +5,19 @@ Markdown report plus, for every map over integers (pfns), an inline SVG timeline
 key space: one row per state (initial, then one per step), each exact range coloured by
 the map's value, the witness values marked. It loads nothing (no scripts, fonts or
 style sheets; a Content-Security-Policy forbids them) and every string that comes from
-the model — names, source lines, comments, values — goes through `html.escape`.
+the model — names, source lines, comments, values — goes through `html.escape`, or,
+for the model excerpts (the property's line, each step's line), through the ZDL
+highlighter (pygments_zdl.html: escaped text in spans with inline styles).
 
 The x axis is not to scale: every interval between two breakpoints (range ends of any
 state, and witnesses) gets the same width, so a 4 KiB range beside a 64 GiB one stays
 visible; the breakpoints are labelled in hex.
+
+A lasso (liveness) is drawn as an SVG of its states in a row, the loop's states
+shaded, with the back edge of its last step to the state the loop starts at (or, for a
+dead end, the last state staying where it is); its step table marks the loop's steps,
+and a section says what is false on the loop and which fairness groups were enabled and
+taken there.
 """
 
 from __future__ import annotations
@@ -17,12 +25,15 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
+from zcheck.counterexamples import lasso_text
 from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import Relevance, analyse
-from zcheck.counterexamples.render_markdown import Row, property_source, report_rows, violation_lines
-from zcheck.counterexamples.render_text import VERDICT_WORDS, noun
+from zcheck.counterexamples.render_markdown import (Row, loop_failure, property_source, report_rows, state_note,
+                                                    violation_lines)
+from zcheck.counterexamples.render_text import VERDICT_WORDS, noun, source_line
 from zcheck.counterexamples.trace import Trace
 from zcheck.counterexamples.values import key_text, scalar_of, scalar_text
+from zcheck.pygments_zdl import html as zdl_html
 from zcheck.spec.types import BoolT, IntT, MapT, RangeT
 from zcheck.system.ir import System
 from zcheck.system.pmap import PMap
@@ -39,6 +50,14 @@ pre { padding: .6em; overflow-x: auto; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: .5em 0 1em; }
 td, th { border: 1px solid #ccc; padding: .25em .5em; vertical-align: top; text-align: left; }
 tr.droppable { color: #888; }
+tr.loop td:first-child { border-left: 4px solid #f28e2b; }
+tr.loopstart td { border-top: 2px solid #f28e2b; }
+svg.lasso circle.prefix { fill: #f5f5f5; stroke: #666; }
+svg.lasso circle.loop { fill: #fde3c8; stroke: #f28e2b; }
+svg.lasso .edge { stroke: #444; fill: none; }
+svg.lasso .back { stroke: #f28e2b; fill: none; stroke-width: 2; }
+svg.lasso polygon { fill: #444; } svg.lasso polygon.back { fill: #f28e2b; stroke: none; }
+svg.lasso text.backlabel { fill: #c05a00; }
 .badge { font-weight: bold; }
 .violated { color: #b00020; } .reached { color: #1a6b1a; }
 svg text { font-family: monospace; font-size: 11px; }
@@ -94,34 +113,147 @@ def html_trace(system: System, trace: Trace, rel: Relevance | None = None) -> st
     out = [f'<section class="trace" data-property="{escape(trace.prop)}">',
            f'<h2><code>{escape(trace.prop)}</code>: <span class="badge {escape(trace.verdict)}">'
            f"{escape(VERDICT_WORDS[trace.verdict])}</span> at depth {trace.length}</h2>",
-           f"<p>Property, at <code>{escape(where)}</code>:</p>", f"<pre>{escape(src)}</pre>",
-           f"<p><strong>Relevance:</strong> {escape(rel.summary(noun(trace)))}.</p>"]
-    if rel.unused:
-        out.append("<p>The property does not depend on "
-                   + ", ".join(f"<code>{escape(v)}</code>" for v in rel.unused) + ".</p>")
-    out += ["<h3>Steps</h3>", _step_table(rows)]
+           f"<p>Property, at <code>{escape(where)}</code>:</p>", f'<pre class="zdl">{_excerpt(system, trace, src)}</pre>']
+    if trace.lasso is not None:
+        out.append(f"<p><strong>Lasso:</strong> {escape(lasso_text.shape(trace))}.</p>")
+    else:
+        out.append(f"<p><strong>Relevance:</strong> {escape(rel.summary(noun(trace)))}.</p>")
+        if rel.unused:
+            out.append("<p>The property does not depend on "
+                       + ", ".join(f"<code>{escape(v)}</code>" for v in rel.unused) + ".</p>")
+    out += ["<h3>Steps</h3>", _step_table(rows, trace)]
+    if trace.lasso is not None:
+        out += ["<h3>The loop</h3>", lasso_svg(trace, rows), html_loop(system, trace)]
     lanes = _lanes(system, trace)
     if lanes:
         out += ["<h3>Lanes: one per instance</h3>", lanes]
     for var in system.vars:
         if not var.hidden and isinstance(var.type, MapT) and isinstance(var.type.key, (IntT, RangeT)):
             out += [f"<h3>Timeline of <code>{escape(var.name)}</code></h3>", timeline(trace, var.name, var.type, rows)]
-    out += ["<h3>Memory map after each step</h3>", _memory_table(rows)]
-    out += ["<h3>What is false</h3>", "<ul>"] + [f"<li><code>{escape(x)}</code></li>" for x in violation_lines(trace)]
+    out += ["<h3>Memory map after each step</h3>", _memory_table(rows, trace)]
+    if trace.lasso is not None:
+        out += ["<h3>What is false</h3>", "<ul>", f"<li>{sentence(loop_failure(system, trace))}</li>"]
+    else:
+        out += ["<h3>What is false</h3>", "<ul>"] + [f"<li><code>{escape(x)}</code></li>" for x in violation_lines(trace)]
     out += ["</ul>", "</section>"]
     return "\n".join(out)
 
 
-def _step_table(rows: list[Row]) -> str:
-    out = ['<table class="steps"><tr><th>step</th><th>action</th><th>source</th><th>changes</th><th>relevant</th></tr>']
+def sentence(s: lasso_text.Sentence) -> str:
+    """A sentence with its parts from the model as escaped code."""
+    return "".join(f"<code>{escape(p.text)}</code>" if isinstance(p, lasso_text.Code) else escape(p) for p in s.parts)
+
+
+def _excerpt(system: System, trace: Trace, src: str) -> str:
+    """The property's source line, highlighted; an implicit check's description, as text."""
+    prop = system.prop(trace.prop)
+    return zdl_html(src) if prop.kind != "implicit" and src == source_line(system, prop.span.file, prop.span.line) \
+        else escape(src)
+
+
+def _step_table(rows: list[Row], trace: Trace) -> str:
+    lasso = trace.lasso is not None
+    out = ['<table class="steps"><tr><th>step</th><th>action</th><th>source</th><th>changes</th>'
+           f"<th>{'loop' if lasso else 'relevant'}</th></tr>"]
     for row in rows[1:]:
-        cls = "step relevant" if row.relevant else "step droppable"
+        if lasso:
+            cls = "step loop" if row.loop else "step prefix"
+            cls += " loopstart" if trace.lasso is not None and row.index == trace.lasso.loop + 1 else ""
+            mark = "loop" if row.loop else "prefix"
+        else:
+            cls = "step relevant" if row.relevant else "step droppable"
+            mark = "yes" if row.relevant else "no (can be dropped)"
         changed = "<br>".join(f"<code>{escape(c)}</code>" for c in row.changes) or "(no change)"
         out.append(f'<tr class="{cls}" data-step="{row.index}"><td>{row.index}</td><td><code>{escape(row.call)}</code></td>'
-                   f"<td><code>{escape(row.where)}</code><br><code>{escape(row.source)}</code></td><td>{changed}</td>"
-                   f"<td>{'yes' if row.relevant else 'no (can be dropped)'}</td></tr>")
+                   f'<td><code>{escape(row.where)}</code><br><code class="zdl">{zdl_html(row.source)}</code></td><td>{changed}</td>'
+                   f"<td>{mark}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
+
+
+def html_loop(system: System, trace: Trace) -> str:
+    """Where the loop starts and ends, what is false on it, and the fairness table."""
+    lasso = lasso_text.lasso_of(trace)
+    where = "dead end" if lasso_text.dead_end(trace) else "loop start"
+    items = [f"<li>{where}: state {lasso.loop}: {escape(lasso_text.repeats(trace))}</li>"]
+    if not lasso_text.dead_end(trace):
+        items.append(f"<li>loop end: {escape(lasso_text.closes(trace))}</li>")
+    items.append(f"<li>{sentence(loop_failure(system, trace))}</li>")
+    out = ['<ul class="loop">', *items, "</ul>", f"<p>{escape(lasso_text.fairness_head(trace))}</p>"]
+    rows = lasso_text.fairness(trace)
+    if rows:
+        out.append('<table class="fairness"><tr><th>group</th><th>fairness</th><th>enabled in states</th>'
+                   "<th>taken in steps</th><th>fair because</th></tr>")
+        out += [f'<tr data-group="{escape(r.name)}"><td><code>{escape(r.name)}</code></td><td>{escape(r.kind)}</td>'
+                f"<td>{escape(r.enabled)}</td><td>{escape(r.taken)}</td><td>{escape(r.why)}</td></tr>" for r in rows]
+        out.append("</table>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the SVG lasso
+
+GAP, RADIUS, MID = 72, 15, 44
+
+
+def lasso_svg(trace: Trace, rows: list[Row]) -> str:
+    """The states in a row (the last one of a loop is drawn as the state it repeats),
+    one arrow per step, the loop's states shaded and its last step as a back edge."""
+    lasso = lasso_text.lasso_of(trace)
+    k, dead = trace.length, lasso_text.dead_end(trace)
+    shown = k + 1 if dead else k  # a loop's last state is state `loop` again
+    label = 7 * (len(f"step {k}: back to state {lasso.loop}") // 2 + 4)  # half the widest label, in pixels
+    width, height = _x(shown - 1) + max(RADIUS + 40, label), MID + 100
+    out = [f'<svg class="lasso" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(lasso_text.shape(trace))}">']
+    for j in range(1, shown):
+        out.append(_edge(j, rows[j].call))
+    if dead:
+        out.append(_self_loop(k, "stays forever: nothing is enabled"))
+    elif lasso.loop == k - 1:
+        out.append(_self_loop(k - 1, f"step {k}: back to state {lasso.loop}", k, rows[k].call))
+    else:
+        out.append(_back_edge(k, lasso.loop, rows[k].call))
+    for i in range(shown):
+        cls = "loop" if i >= lasso.loop else "prefix"
+        out.append(f'<g class="state" data-state="{i}"><circle class="{cls}" cx="{_x(i)}" cy="{MID}" r="{RADIUS}"/>'
+                   f'<text x="{_x(i)}" y="{MID + 4}" text-anchor="middle">{i}</text></g>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _x(i: int) -> int:
+    return 40 + RADIUS + GAP * i
+
+
+def _edge(j: int, call: str) -> str:
+    """Step j, from state j - 1 to state j."""
+    x1, x2 = _x(j - 1) + RADIUS, _x(j) - RADIUS
+    return (f'<g class="step" data-step="{j}"><title>{escape(f"step {j}: {call}")}</title>'
+            f'<line class="edge" x1="{x1}" y1="{MID}" x2="{x2 - 6}" y2="{MID}"/>'
+            f'<polygon points="{x2},{MID} {x2 - 7},{MID - 4} {x2 - 7},{MID + 4}"/>'
+            f'<text x="{(x1 + x2) // 2}" y="{MID - 8}" text-anchor="middle">{j}</text></g>')
+
+
+def _back_edge(k: int, loop: int, call: str) -> str:
+    """Step k, from state k - 1 back to state `loop`, below the row."""
+    x1, x2, y = _x(k - 1), _x(loop), MID + RADIUS
+    low = y + 46
+    label = f"step {k}: back to state {loop}"
+    return (f'<g class="step backedge" data-step="{k}"><title>{escape(f"step {k}: {call}")}</title>'
+            f'<path class="back" d="M {x1} {y} C {x1} {low}, {x2} {low}, {x2} {y + 7}"/>'
+            f'<polygon class="back" points="{x2},{y} {x2 - 4},{y + 8} {x2 + 4},{y + 8}"/>'
+            f'<text class="backlabel" x="{(x1 + x2) // 2}" y="{low + 4}" text-anchor="middle">{escape(label)}</text></g>')
+
+
+def _self_loop(i: int, label: str, step: int | None = None, call: str = "") -> str:
+    """An arc below state i back to itself: the one step of a loop (`step`), or a dead end."""
+    x, y = _x(i), MID + RADIUS
+    head = (f'<g class="step backedge" data-step="{step}"><title>{escape(f"step {step}: {call}")}</title>'
+            if step is not None else f'<g class="dead-end" data-state="{i}">')
+    dash = "" if step is not None else ' stroke-dasharray="4 3"'
+    return (f'{head}<path class="back"{dash} d="M {x - 8} {y - 2} C {x - 30} {y + 40}, {x + 30} {y + 40}, {x + 8} {y + 5}"/>'
+            f'<polygon class="back" points="{x + 6},{y - 1} {x + 5},{y + 9} {x + 13},{y + 5}"/>'
+            f'<text class="backlabel" x="{x}" y="{y + 50}" text-anchor="middle">{escape(label)}</text></g>')
 
 
 def _lanes(system: System, trace: Trace) -> str:
@@ -148,13 +280,15 @@ def _lanes(system: System, trace: Trace) -> str:
     return "\n".join(out)
 
 
-def _memory_table(rows: list[Row]) -> str:
+def _memory_table(rows: list[Row], trace: Trace) -> str:
     names = [n for n, _ in rows[0].memory]
     out = ['<table class="memory"><tr><th>state</th>' + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"]
     for row in rows:
         label = "0 (initial)" if row.index == 0 else f"{row.index}: {row.call}"
+        note = state_note(trace, row.index)
+        shown = f"<code>{escape(label)}</code>" + (f"<br><em>{escape(note)}</em>" if note else "")
         cells = "".join(f"<td><code>{escape(v)}</code></td>" for _, v in row.memory)
-        out.append(f'<tr data-state="{row.index}"><td><code>{escape(label)}</code></td>{cells}</tr>')
+        out.append(f'<tr data-state="{row.index}"><td>{shown}</td>{cells}</tr>')
     out.append("</table>")
     return "\n".join(out)
 

@@ -6,6 +6,12 @@ versions, seed, property, verdict, depth and every property's verdict. Integers 
 `{"#bigint": "..."}`, enum members are strings, maps are records
 `{"default": v, "segments": [{"lo": .., "hi": .., "value": ..}]}` listing the exact ranges.
 Constants are `params`, set in state 0.
+
+A lasso (liveness) has the ITF `loop`: the index of the state the last state repeats
+(the run goes on with steps loop + 1 .. last forever; `loop` equal to the last index is
+a dead end, whose last state repeats itself); `#meta.fairness` lists each fairness
+group's loop states where it was enabled and loop steps that took it (what `zcheck
+replay` recomputes, never reads).
 """
 
 from __future__ import annotations
@@ -81,6 +87,12 @@ def trace_to_itf(system: System, trace: Trace | None, meta: dict[str, Any]) -> d
         doc["states"].append(entry)
     if trace.witnesses:
         doc["#meta"]["witness"] = {n: itf_scalar(v, t) for n, t, v in trace.witnesses}  # type: ignore[arg-type]
+    if trace.lasso is not None:
+        doc["#meta"]["fairness"] = [{"group": r.name, "kind": r.kind.value, "enabled": list(r.enabled),
+                                     "taken": list(r.taken)} for r in trace.lasso.fairness]
+        states = doc.pop("states")
+        doc["loop"] = trace.lasso.loop
+        doc["states"] = states  # after `loop`, which a reader sees first
     return doc
 
 

@@ -4,7 +4,10 @@ Input: the system and the run's results (verdicts, decoded traces). Output: Mark
 the verdict table, then for each violation (or reached cover) the property with its
 source line, the model header's kernel context, a step table with the relevant steps
 marked, the memory map (every variable, maps as exact ranges) after each step, and what
-is false at the end. `report_rows` is shared with the HTML renderer. Deterministic.
+is false at the end. A lasso (liveness) has no relevance: its step table says which
+steps are the loop, and a section says where the loop starts, what is false on it and
+which fairness groups were enabled and taken there. `report_rows` and `false_lines` are
+shared with the HTML and SARIF renderers. Deterministic.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from zcheck.counterexamples import lasso_text
 from zcheck.counterexamples.cti import NOT_A_BUG, CtiTrace
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.render_text import VERDICT_WORDS, noun, source_line
@@ -33,6 +37,12 @@ class Row:
     changes: tuple[str, ...]
     memory: tuple[tuple[str, str], ...]  # (variable, value) for every visible variable
     relevant: bool
+    loop: bool = False  # a lasso's step that the run repeats forever
+
+
+def in_loop(trace: Trace, step: int) -> bool:
+    """Whether step `step` of `trace` is one of its lasso's repeated steps."""
+    return trace.lasso is not None and step in trace.lasso.loop_steps(trace.length)
 
 
 def report_rows(system: System, trace: Trace, rel: Relevance) -> list[Row]:
@@ -45,7 +55,8 @@ def report_rows(system: System, trace: Trace, rel: Relevance) -> list[Row]:
         call = f"{s.transition}({args})" if s.params or "[" not in s.transition else s.transition
         memory = tuple((n, value_text(s.state[n], typ)) for n, typ in types.items())
         rows.append(Row(s.index, call, f"{s.span.file}:{s.span.line}", source_line(system, s.span.file, s.span.line),
-                        tuple(changes(prev, s.state, types)), memory, s.index not in rel.droppable))
+                        tuple(changes(prev, s.state, types)), memory, s.index not in rel.droppable,
+                        in_loop(trace, s.index)))
         prev = s.state
     return rows
 
@@ -71,6 +82,32 @@ def property_source(system: System, trace: Trace) -> tuple[str, str]:
     if prop.kind == "implicit" or not src:
         src = prop.description or f"implicit check {trace.prop}"
     return where, src
+
+
+def false_lines(system: System, trace: Trace) -> list[str]:
+    """What is false: at the end of a trace, or on a lasso's loop (as plain text)."""
+    if trace.lasso is None:
+        return violation_lines(trace)
+    return [loop_failure(system, trace).text()]
+
+
+def loop_failure(system: System, trace: Trace) -> lasso_text.Sentence:
+    """`violation on the loop: ...`, with the conditions marked as code."""
+    where = "at the dead end" if lasso_text.dead_end(trace) else "on the loop"
+    failure = lasso_text.failure(system, trace)
+    return lasso_text.Sentence((f"violation {where}: ", *failure.parts))
+
+
+def state_note(trace: Trace, i: int) -> str:
+    """What a lasso's state `i` is to the loop ("" for the others, and for safety traces)."""
+    if trace.lasso is None:
+        return ""
+    notes = []
+    if i == trace.lasso.loop:
+        notes.append(("dead end: " if lasso_text.dead_end(trace) else "the loop starts here: ") + lasso_text.repeats(trace))
+    if i == trace.length and not lasso_text.dead_end(trace):
+        notes.append(lasso_text.closes(trace))
+    return "; ".join(notes)
 
 
 def violation_lines(trace: Trace) -> list[str]:
@@ -162,20 +199,57 @@ def markdown_trace(system: System, trace: Trace, rel: Relevance | None = None) -
     if trace.rigid:
         consts = ", ".join(f"{n} = {value_text(trace.rigid[n], typ)}" for n, typ in system.rigid)
         out += [f"Constants chosen: {_code(consts)}", ""]
-    out += [f"**Relevance:** {rel.summary(noun(trace))}."]
-    if rel.unused:
-        out.append(f"The property does not depend on {', '.join(_code(v) for v in rel.unused)}.")
-    out += ["", "### Steps", "", "| step | action | source | changes | relevant |", "| --- | --- | --- | --- | --- |"]
+    if trace.lasso is not None:
+        out += [f"**Lasso:** {_plain(lasso_text.shape(trace))}."]
+    else:
+        out += [f"**Relevance:** {rel.summary(noun(trace))}."]
+        if rel.unused:
+            out.append(f"The property does not depend on {', '.join(_code(v) for v in rel.unused)}.")
+    last = "loop" if trace.lasso is not None else "relevant"
+    out += ["", "### Steps", "", f"| step | action | source | changes | {last} |", "| --- | --- | --- | --- | --- |"]
     rows = report_rows(system, trace, rel)
     for row in rows[1:]:
-        mark = "**yes**" if row.relevant else "no (can be dropped)"
         changed = "<br>".join(_code(c) for c in row.changes) or "(no change)"
-        out.append(f"| {row.index} | {_code(row.call)} | {_code(row.where)} {_code(row.source)} | {changed} | {mark} |")
+        out.append(f"| {row.index} | {_code(row.call)} | {_code(row.where)} {_code(row.source)} | {changed} | "
+                   f"{_step_mark(trace, row)} |")
+    if trace.lasso is not None:
+        out += ["", "### The loop", ""] + markdown_loop(system, trace)
     out += ["", "### Memory map after each step", ""]
     for row in rows:
         title = "State 0 (initial)" if row.index == 0 else f"After step {row.index}: {_code(row.call)}"
-        out += [f"**{title}**" + ("" if row.relevant else " (step not needed)"), ""]
+        note = state_note(trace, row.index)
+        out += [f"**{title}**" + ("" if row.relevant else " (step not needed)") + (f" — {_plain(note)}" if note else ""), ""]
         out += [f"- {_code(name)} = {_code(value)}" for name, value in row.memory]
         out.append("")
-    out += ["### What is false", ""] + [f"- {_code(line)}" for line in violation_lines(trace)]
+    if trace.lasso is not None:
+        out += ["### What is false", "", f"- {_sentence(loop_failure(system, trace))}"]
+    else:
+        out += ["### What is false", ""] + [f"- {_code(line)}" for line in violation_lines(trace)]
+    return out
+
+
+def _sentence(s: lasso_text.Sentence) -> str:
+    return "".join(_code(p.text) if isinstance(p, lasso_text.Code) else _plain(p) for p in s.parts)
+
+
+def _step_mark(trace: Trace, row: Row) -> str:
+    if trace.lasso is not None:
+        return "**loop**" if row.loop else "prefix"
+    return "**yes**" if row.relevant else "no (can be dropped)"
+
+
+def markdown_loop(system: System, trace: Trace) -> list[str]:
+    """Where the loop starts, what is false on it, and the fairness table."""
+    lasso = lasso_text.lasso_of(trace)
+    where = "dead end" if lasso_text.dead_end(trace) else "loop start"
+    out = [f"- {where}: state {lasso.loop}: {_plain(lasso_text.repeats(trace))}"]
+    if not lasso_text.dead_end(trace):
+        out.append(f"- loop end: {_plain(lasso_text.closes(trace))}")
+    out += [f"- {_sentence(loop_failure(system, trace))}"]
+    out += ["", _plain(lasso_text.fairness_head(trace))]
+    rows = lasso_text.fairness(trace)
+    if rows:
+        out += ["", "| group | fairness | enabled in states | taken in steps | fair because |",
+                "| --- | --- | --- | --- | --- |"]
+        out += [f"| {_code(r.name)} | {r.kind} | {r.enabled} | {r.taken} | {r.why} |" for r in rows]
     return out

@@ -3,13 +3,16 @@
 Input: the run's results (verdicts and decoded traces) and the system. Output: text for
 people — one line per property, then for each violation its trace: step number, the
 transition and its arguments, the source line, only the variables that changed (pfns in
-hex, maps as exact ranges), and what is false at the end. Deterministic: no timings.
+hex, maps as exact ranges), and what is false at the end. A lasso (liveness) is marked
+where its loop starts and ends (or where the run stays at a dead end) and ends with what
+is false on the loop and its fairness table. Deterministic: no timings.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from zcheck.counterexamples import lasso_text
 from zcheck.counterexamples.relevance import Relevance, analyse
 from zcheck.counterexamples.trace import Trace
 from zcheck.counterexamples.values import int_text, map_changes, value_text
@@ -60,6 +63,7 @@ def render_trace(system: System, trace: Trace, rel: Relevance | None = None) -> 
     width = max((len(n) for n in types), default=1)
     for name, typ in types.items():
         out.append(f"    {name:<{width}} = {value_text(trace.initial[name], typ)}")
+    out.extend(_loop_marks(trace, 0))
     prev = trace.initial
     for s in trace.steps:
         args = ", ".join(f"{n} = {value_text(v, t)}" for n, t, v in s.params)
@@ -72,12 +76,42 @@ def render_trace(system: System, trace: Trace, rel: Relevance | None = None) -> 
             out.append("    picks: " + ", ".join(f"{n.split('#')[0]} = {pick_text(v)}" for n, v in picks))
         changed = _changes(prev, s.state, types)
         out.extend(f"    {c}" for c in changed) if changed else out.append("    (no change)")
+        out.extend(_loop_marks(trace, s.index))
         prev = s.state
     out.append("")
+    if trace.lasso is not None:
+        return out + lasso_lines(system, trace)
     out.extend(_violation(trace))
     out.append(f"  relevance: {rel.summary(noun(trace))}")
     if rel.unused:
         out.append(f"  `{trace.prop}` does not depend on: {', '.join(rel.unused)}")
+    return out
+
+
+def _loop_marks(trace: Trace, i: int) -> list[str]:
+    """The lines after state `i` of a lasso: where its loop starts, where it ends."""
+    lasso = trace.lasso
+    if lasso is None:
+        return []
+    out = []
+    if i == lasso.loop:
+        where = "dead end at" if lasso_text.dead_end(trace) else "loop starts at"
+        out.append(f"  {where} state {i}: {lasso_text.repeats(trace)}")
+    if i == trace.length and not lasso_text.dead_end(trace):
+        out.append(f"  loop ends: {lasso_text.closes(trace)}")
+    return out
+
+
+def lasso_lines(system: System, trace: Trace) -> list[str]:
+    """What is false on a lasso's loop, and its fairness table."""
+    where = "at the dead end" if lasso_text.dead_end(trace) else "on the loop"
+    out = [f"  violation {where}: {lasso_text.failure(system, trace).text()}", f"  {lasso_text.fairness_head(trace)}"]
+    rows = lasso_text.fairness(trace)
+    if rows:
+        table = [("group", "fairness", "enabled in states", "taken in steps", "fair because")]
+        table += [(r.name, r.kind, r.enabled, r.taken, r.why) for r in rows]
+        widths = [max(len(row[c]) for row in table) for c in range(4)]
+        out += ["    " + "  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + f"  {row[4]}" for row in table]
     return out
 
 

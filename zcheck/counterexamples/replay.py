@@ -7,7 +7,11 @@ where it first holds). Used by relevance (a trace with one step left out) and by
 `zcheck replay` (a saved ITF trace, see `itf_plan`).
 
 Loading an ITF file turns every problem of the file into a `Diagnostic` located in it
-(file:line:col of the offending state), never an exception.
+(file:line:col of the offending state), never an exception. A trace of a liveness
+property is a lasso: its ITF `loop` must be the index of a state, and the file's last
+state must be that state again (or `loop` the last index: a dead end); `replay_lasso`
+then checks the replayed run with the checks of decoding (lasso.py): the loop closes or
+the last state is a dead end, the property fails on the loop, the loop is fair.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from zcheck.counterexamples.trace import TraceStep
+from zcheck.counterexamples import lasso
+from zcheck.counterexamples.trace import Lasso, TraceStep
 from zcheck.diagnostics import Diagnostic, DiagnosticError, Span
 from zcheck.spec import typed as t
 from zcheck.spec.types import BoolT, EnumT, MapT, Type
@@ -105,6 +110,7 @@ class SavedTrace:
     rigid: dict[str, Value]
     planned: tuple[Planned, ...]
     saved: tuple[dict[str, Value], ...]  # the states as saved (visible variables present in the file)
+    loop: int | None = None  # a lasso's loop index (liveness properties)
 
 
 class _Doc:
@@ -195,7 +201,36 @@ def itf_plan(system: System, path: str, prop_name: str | None) -> SavedTrace:
         raise doc.fail(doc.state_span(0), "state 0 is not an initial state of the model (an `assume` or `require` of init fails)")
     by_name = {tr.name: tr for tr in system.transitions}
     planned = tuple(_planned(system, doc, by_name, s, i, saved[i]) for i, s in enumerate(states) if i > 0)
-    return SavedTrace(prop, start.state, start.rigid, planned, saved)
+    loop = _loop(doc, obj, prop, saved) if prop.temporal is not None else None
+    return SavedTrace(prop, start.state, start.rigid, planned, saved, loop)
+
+
+def _loop(doc: _Doc, obj: dict[str, Any], prop: Property, saved: Sequence[dict[str, Value]]) -> int:
+    """The file's `loop`, checked against the file alone: the index of a state, which the
+    last state repeats unless it is the last (a dead end). A file that fails this is not
+    a lasso of any model."""
+    last = len(saved) - 1
+    m = re.search(r'"loop"\s*:', doc.text)
+    where = doc.span_at(m.start()) if m else doc.span_at(0)
+    if "loop" not in obj:
+        raise doc.fail(where, f"`{prop.name}` is a liveness property: its trace is a lasso, but the file gives "
+                       "no `loop` (the index of the state the last one repeats)")
+    loop = obj["loop"]
+    if not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop <= last:
+        raise doc.fail(where, f"`loop` is {json.dumps(loop)[:40]}: it must be the index of a state, 0 to {last}")
+    differs = next((n for n, v in saved[loop].items() if n in saved[last] and saved[last][n] != v), None)
+    if loop < last and differs is not None:
+        raise doc.fail(where, f"`loop` is {loop}, but the file's state {last} is not its state {loop} again "
+                       f"(they differ in `{differs}`): the trace is not a lasso")
+    return loop
+
+
+def replay_lasso(system: System, saved: SavedTrace, out: Replay) -> Lasso | lasso.NotALasso:
+    """The replayed run (every step enabled) as a lasso of the saved trace's liveness
+    property, with the saved loop index, or why it is not one (lasso.check)."""
+    assert saved.loop is not None and out.blocked is None and len(out.steps) == len(saved.planned)
+    states = [saved.initial] + [s.state for s in out.steps]
+    return lasso.check(system, saved.prop, states, out.steps, saved.loop, saved.rigid)
 
 
 def _initial_chooser(system: System, doc: _Doc, s0: dict[str, Any], saved0: dict[str, Value]) -> Chooser:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zcheck.diagnostics import Span
 from zcheck.spec.types import Type
 from zcheck.system.evaluate import Value
+from zcheck.system.ir import FairKind
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class FairRow:
     states where its group is enabled and the loop steps that take it."""
 
     name: str  # the instance or the action
-    kind: str  # "weak" | "strong"
+    kind: FairKind
     enabled: tuple[int, ...]  # state indices in the loop (loop .. length - 1)
     taken: tuple[int, ...]  # step numbers in the loop (loop + 1 .. length)
 
@@ -48,10 +49,22 @@ class Lasso:
     """A liveness counterexample is a prefix and a loop: the last state equals state
     `loop`, and from there the run repeats steps loop + 1 .. length forever. `loop ==
     length` is a dead end: no transition is enabled in the last state, and the run
-    stays there forever."""
+    stays there forever. `at` is the state the property's failure is shown at: for
+    `P leads_to Q` the state where P holds and Q never holds from there on, for
+    `eventually always P` a loop state where P is false (None for `always eventually`,
+    false in every loop state)."""
 
     loop: int
     fairness: tuple[FairRow, ...] = ()
+    at: int | None = None
+
+    def loop_states(self, length: int) -> range:
+        """The states the run visits forever: loop .. length - 1, or the dead end alone."""
+        return range(self.loop, length) if self.loop < length else range(length, length + 1)
+
+    def loop_steps(self, length: int) -> range:
+        """The steps the run takes forever: loop + 1 .. length (none at a dead end)."""
+        return range(self.loop + 1, length + 1)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def run(path: str, unsaved: Mapping[str, str], out: TextIO) -> None:
         return
     for group in testing.groups(checked.checks):
         try:
-            for o in testing.run_group(path, group, unsaved):
+            for o in testing.run_group(path, group, unsaved=unsaved):
                 status = Status.PASSED if o.passed else Status.FAILED
                 _emit(out, DirectiveResult(o.check.span, status, o.got, o.verdicts).to_json())
         except DiagnosticError as exc:

@@ -27,7 +27,17 @@ enabled nowhere). A dead end is bad when nothing is enabled and both conditions 
 
     always eventually P : loop condition not P       acceptance true
     eventually always P : loop condition true        acceptance not P
-    P leads_to Q        : loop condition pending     acceptance true
+    P leads_to Q        : loop condition not Q       acceptance pending
+
+For leads_to the P-state may lie on the loop itself (`0 1 2 0` with P at 1 is a lasso
+of length 3): requiring `pending` in every loop state would only find the rotation
+that starts the loop after P (`0 1 2 0 1`, length 4). With Q false on the whole loop,
+`pending` in one loop state means P at some i and Q false from i on, forever.
+
+A run that never repeats a state has no lasso: on a model with unbounded variables
+(`int`, maps over `int`) "no lasso" does not mean "no violating run", so a proof on the
+product counts only when the compared variables are finite or every reachable state was
+enumerated (`Product.unbounded`; api.py turns other proofs into UNKNOWN).
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from typing import assert_never
 
 from zcheck.spec import typed as t
 from zcheck.spec.ops import Op
-from zcheck.spec.types import BOOL, MapT
+from zcheck.spec.types import BOOL, BoolT, BvT, EnumT, IntT, MapT, RangeT, Type
 from zcheck.system.cone import accesses
 from zcheck.system.implicit_props import Unsupported, enabled
 from zcheck.system.ir import FairKind, Fairness, Property, StateVar, System, TemporalOp, Transition
@@ -56,6 +66,7 @@ class Product:
     system: System
     prop: Property  # the liveness property (of the model)
     compared: tuple[str, ...]  # the model's variables a loop must bring back (those some step writes)
+    unbounded: tuple[str, ...]  # those of them with infinitely many values (int, maps over int)
 
 
 def is_monitor(name: str) -> bool:
@@ -119,16 +130,19 @@ class _Builder:
             case TemporalOp.EVENTUALLY_ALWAYS:
                 return t.Lit(True, BOOL)
             case TemporalOp.LEADS_TO:
-                return _flag(PENDING)
+                assert self.temporal.q is not None
+                return _not(self.temporal.q)
             case _:
                 assert_never(self.temporal.op)
 
     def acceptance(self) -> t.TExpr:
         match self.temporal.op:
-            case TemporalOp.ALWAYS_EVENTUALLY | TemporalOp.LEADS_TO:
+            case TemporalOp.ALWAYS_EVENTUALLY:
                 return t.Lit(True, BOOL)
             case TemporalOp.EVENTUALLY_ALWAYS:
                 return _not(self.temporal.p)
+            case TemporalOp.LEADS_TO:
+                return _flag(PENDING)
             case _:
                 assert_never(self.temporal.op)
 
@@ -180,7 +194,8 @@ class _Builder:
         lemmas = tuple(p for p in self.sys.properties if p.kind == "lemma")
         system = dataclasses.replace(self.sys, vars=self.sys.vars + tuple(new), init=init,
                                      transitions=transitions, properties=(invariant,) + lemmas)
-        return Product(system, self.prop, tuple(v.name for v in model_vars))
+        return Product(system, self.prop, tuple(v.name for v in model_vars),
+                       tuple(v.name for v in model_vars if not _finite(v.type)))
 
     def transition(self, tr: Transition) -> Transition:
         save = t.Param(SAVE, BOOL)
@@ -211,6 +226,18 @@ class _Builder:
         closed = _and([_flag(SAVED), *same, _flag(INV), _flag(ACC), *fair])
         dead_end = _and([_not(_or(list(self.en.values()))), self.loop_condition(), self.acceptance()])
         return _or([closed, dead_end])
+
+
+def _finite(typ: Type) -> bool:
+    match typ:
+        case MapT(key=k, value=v):
+            return _finite(k) and _finite(v)
+        case IntT():
+            return False
+        case BoolT() | BvT() | RangeT() | EnumT():
+            return True
+        case _:
+            assert_never(typ)
 
 
 def _written(system: System) -> frozenset[str]:

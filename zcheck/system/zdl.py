@@ -62,7 +62,8 @@ class _Unparse:
         self.raw = raw
         self.types = {v.name: v.type for v in system.vars}
         self.locks = {lk.name: lk for lk in system.locks}
-        self.procs = {v.name[:-3] for v in system.vars if v.name.endswith(".pc") and isinstance(v.type, EnumT)}
+        self.procs = {v.name[:-3] for v in system.vars
+                      if v.name.endswith(".pc") and isinstance(v.type, EnumT) and not _hidden(v.name)}
 
     def fail(self, what: str, name: str) -> ast.Expr:
         if self.raw:
@@ -162,7 +163,9 @@ class _Unparse:
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith("lockdep.") or name == "scenario.pos"
+    """Bookkeeping with no ZDL name: lockdep's, a scenario's position, a liveness
+    product's monitor and shadow variables (`live.shadow.p[0].pc` is no instance's pc)."""
+    return name.startswith(("lockdep.", "live.")) or name == "scenario.pos"
 
 
 def _owner(name: str) -> ast.Expr:
