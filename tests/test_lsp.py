@@ -409,6 +409,26 @@ def test_a_check_run_stops_at_its_deadline_and_leaves_no_process(tmp_path: Path)
     run(main())
 
 
+def test_shutting_the_server_down_stops_a_running_check(tmp_path: Path) -> None:
+    model = tmp_path / "running.zdl"
+    model.write_text(TINY)
+
+    async def main() -> None:
+        async with session(tmp_path) as s:
+            uri = s.open(model)
+            await s.diagnostics(uri)
+            running = asyncio.ensure_future(s.run_checks(uri, 600))
+            for _ in range(int(WAIT * 10)):  # until the runner has started
+                if runner_processes(str(model)) or running.done():
+                    break
+                await asyncio.sleep(0.1)
+            assert runner_processes(str(model)) and not running.done()
+        await asyncio.gather(running, return_exceptions=True)  # answered or failed: the server is gone
+        assert runner_processes(str(model)) == []
+
+    run(main())
+
+
 def test_without_the_extra_zcheck_lsp_exits_2_naming_it() -> None:
     code = ("import sys; sys.modules['pygls'] = sys.modules['lsprotocol'] = None\n"
             "from zcheck.cli.main import main; sys.exit(main(['lsp']))")
@@ -489,3 +509,15 @@ def test_steps_and_locals_are_found_through_their_process(tmp_path: Path) -> Non
     assert (step.role, step.owner) == (Role.STEP, "process walker")
     local = _lookup(path, "walker[0].page", offset=len("walker[0]."))
     assert (local.role, local.signature) == (Role.LOCAL, "var page: bool")
+
+
+def test_every_prefix_of_a_model_is_analysed_without_an_exception() -> None:
+    """What an editor sends while a model is typed: the analysis gives diagnostics and,
+    when the text parses, an index; it never raises."""
+    from zcheck.lsp.analysis import analyse
+
+    path = str(ROOT / "models" / "memory_block_locks.zdl")
+    text = Path(path).read_text()
+    for end in range(0, len(text) + 1, max(1, len(text) // 40)):
+        analysis = analyse(path, {path: text[:end]})
+        assert analysis.index is not None or analysis.diagnostics

@@ -7,6 +7,7 @@ process; nothing here is module-level state.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -142,7 +143,16 @@ def _checks(server: ZcheckServer) -> None:
         if not args or not isinstance(args[0], str) or args[0] not in ls.workspace.text_documents:
             raise ValueError(f"{RUN_CHECKS} expects the URI of an open document")
         timeout = args[1] if len(args) > 1 and isinstance(args[1], (int, float)) and args[1] > 0 else None
-        run = await ls.run_checks(args[0], float(timeout or ls.settings.check_timeout))
+        task = asyncio.current_task()
+        if task is not None:
+            ls.commands.add(task)
+        try:
+            run = await ls.run_checks(args[0], float(timeout or ls.settings.check_timeout))
+        finally:
+            if task is not None:
+                ls.commands.discard(task)
+        if ls.shut_down:
+            return summary(run)
         passed = not run.errors and all(r.status is Status.PASSED for r in run.results)
         kind = lsp.MessageType.Info if passed else lsp.MessageType.Warning
         ls.window_show_message(lsp.ShowMessageParams(type=kind, message=summary_text(run)))

@@ -76,6 +76,7 @@ class ZcheckServer(LanguageServer):
         self.verdicts: dict[tuple[str, str], LastVerdict] = {}  # by (model path, property)
         self.pending: dict[str, asyncio.Task[None]] = {}  # an analysis waiting or running, by URI
         self.runs: dict[str, asyncio.Task[CheckRun]] = {}  # a check run, by URI
+        self.commands: set[asyncio.Task[Any]] = set()  # the `zcheck.runChecks` requests not answered yet
 
     # ---------------------------------------------------------------- documents and paths
 
@@ -125,7 +126,14 @@ class ZcheckServer(LanguageServer):
     async def _analyse(self, uri: str, delay: float, cascade: bool) -> None:
         await asyncio.sleep(delay)
         path = self.path(uri)
-        analysis = await asyncio.to_thread(analyse, path, self.unsaved())
+        try:
+            analysis = await asyncio.to_thread(analyse, path, self.unsaved())
+        except Exception as exc:  # noqa: BLE001 - a bug in zcheck: said, not lost in a task nobody awaits
+            self.window_show_message(lsp.ShowMessageParams(
+                type=lsp.MessageType.Error,
+                message=f"zcheck: internal error while checking {path}: {type(exc).__name__}: {exc}; "
+                        "this is a bug in zcheck, please report it with the model"))
+            return
         if uri not in self.workspace.text_documents:
             return
         self.analyses[uri] = analysis
@@ -209,6 +217,11 @@ class ZcheckServer(LanguageServer):
         self.runs[uri] = task
         try:
             run = await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this request itself was cancelled
+            run = CheckRun((), ("stopped before the end: a newer run of this file, or the server shuts down",))
         finally:
             if self.runs.get(uri) is task:
                 del self.runs[uri]
@@ -228,10 +241,15 @@ class ZcheckServer(LanguageServer):
                     verdict, directive, r.span.line, r.status is Status.PASSED)
 
     async def stop_runs(self) -> None:
+        """Cancel every analysis and check run (a run's child processes are killed) and
+        wait until each `zcheck.runChecks` request has been answered: pygls 2.1, on
+        `shutdown`, cancels the requests still open while iterating over them, which
+        fails if one then completes."""
         tasks = list(self.runs.values()) + list(self.pending.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self.commands, return_exceptions=True)
 
 
 def _unfinished(run: CheckRun, analysis: Analysis | None, timeout: float) -> CheckRun:
