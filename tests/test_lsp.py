@@ -238,6 +238,24 @@ def test_a_warning_is_a_warning(tmp_path: Path) -> None:
     run(main())
 
 
+def test_columns_are_counted_in_the_clients_units(tmp_path: Path) -> None:
+    """zcheck counts characters; LSP counts UTF-16 code units unless the client asks for
+    another encoding: an emoji before the error is two of them."""
+    text = TINY.replace("x := x + 1", "x := /* 😀 */ x + true")
+    model = tmp_path / "emoji.zdl"
+    model.write_text(text)
+
+    async def main() -> None:
+        async with session(tmp_path) as s:
+            (d,) = await s.diagnostics(s.open(model))
+            line = text.split("\n")[4]
+            start = line.index("x + true")
+            assert (d.range.start.line, d.range.start.character) == (4, start + 1)  # +1: the emoji's second unit
+            assert d.range.end.character == start + 1 + len("x + true")
+
+    run(main())
+
+
 def test_imports_are_read_from_the_editor_when_open(tmp_path: Path) -> None:
     lib, main_file = tmp_path / "lib.zdl", tmp_path / "main.zdl"
     lib.write_text("const N: int = 2\n")
@@ -317,6 +335,15 @@ def test_hover_definition_symbols_and_completion_on_a_library_model(tmp_path: Pa
             assert labels["add_memory"] == lsp.CompletionItemKind.Event
             assert labels["forall"] == lsp.CompletionItemKind.Keyword
             assert labels["always"] == lsp.CompletionItemKind.Keyword
+
+            typing = text + "invariant probe: walker[1]."  # half-typed: the last index that parsed answers
+            s.change(uri, 2, typing)
+            await s.diagnostics(uri, lambda ds: any(d.code == "ZC101" for d in ds))
+            end = typing.split("\n")[-1]
+            members = await asyncio.wait_for(s.client.text_document_completion_async(lsp.CompletionParams(
+                lsp.TextDocumentIdentifier(uri), lsp.Position(typing.count("\n"), len(end)))), WAIT)
+            assert isinstance(members, lsp.CompletionList)
+            assert {i.label for i in members.items} == {"lookup", "read", "s", "page"}
 
     run(main())
 

@@ -8,7 +8,7 @@ client chose another), converted with the text of the file each span is in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 from lsprotocol import types as lsp
@@ -167,11 +167,12 @@ def document_symbol(s: Symbol, lines: Sequence[str], codec: PositionCodec) -> ls
                               children=children or None)
 
 
-def completion_items(symbols: Sequence[Symbol], keywords: Sequence[str]) -> list[lsp.CompletionItem]:
+def completion_items(symbols: Sequence[Symbol], keywords: Sequence[str] = (),
+                     builtins: Mapping[str, str] = BUILTINS) -> list[lsp.CompletionItem]:
     """The model's names in scope first, then builtins, then keywords."""
     items = [lsp.CompletionItem(label=s.name, kind=completion_kind(s.role), detail=s.signature,
                                 sort_text=f"0{s.name}") for s in symbols]
     items += [lsp.CompletionItem(label=name, kind=lsp.CompletionItemKind.Function, detail=what,
-                                 sort_text=f"1{name}") for name, what in BUILTINS.items()]
+                                 sort_text=f"1{name}") for name, what in builtins.items()]
     items += [lsp.CompletionItem(label=k, kind=lsp.CompletionItemKind.Keyword, sort_text=f"2{k}") for k in keywords]
     return items

@@ -103,9 +103,10 @@ def _names(server: ZcheckServer) -> None:
         before = lines[line - 1][:col - 1] if line <= len(lines) else ""
         member = _MEMBER.search(before)
         if member is not None:  # `walker[i].` or `online_block.`: that process's steps and locals
-            owner = next((s for s in index.symbols if s.name == member.group(1) and s.children), None)
+            owner = next((s for s in index.symbols
+                          if s.name == member.group(1) and s.role in (Role.PROCESS, Role.PROCEDURE)), None)
             children = list(owner.children) if owner else []
-            return lsp.CompletionList(is_incomplete=False, items=convert.completion_items(children, []))
+            return lsp.CompletionList(is_incomplete=False, items=convert.completion_items(children, (), {}))
         items = convert.completion_items(index.visible(index.main_file, (line, col)), keywords())
         return lsp.CompletionList(is_incomplete=False, items=items)
 
