@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "ZC407": "`fmt` would not keep the model's meaning (a bug in the printer): nothing written",
     "ZC408": "`fmt` would move a statement whose property is named after its line: nothing written",
     "ZC409": "--scheduler cannot be used: the `cluster` extra is not installed, or the scheduler cannot be reached",
+    "ZC410": "`zcheck lsp` cannot start: the `lsp` extra (pygls, lsprotocol) is not installed",
     # model structure (5xx)
     "ZC501": "feature not supported in this position",
     "ZC502": "transitions rule violated statically",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from zcheck import api
@@ -27,6 +27,7 @@ class Outcome:
     passed: bool
     got: str
     seconds: float
+    verdicts: tuple[tuple[str, str], ...] = ()  # (property, verdict as in `got`) for each target
 
     @property
     def name(self) -> str:
@@ -125,11 +126,15 @@ def groups(checks: Iterable[ast.CheckDecl]) -> list[list[ast.CheckDecl]]:
     return list(out.values())
 
 
-def run_group(path: str, checks: list[ast.CheckDecl], watcher: api.Watcher | None = None) -> list[Outcome]:
-    """Run one group of `groups` (raises DiagnosticError for a directive in error)."""
+def run_group(path: str, checks: list[ast.CheckDecl], watcher: api.Watcher | None = None,
+              unsaved: Mapping[str, str] | None = None) -> list[Outcome]:
+    """Run one group of `groups` (raises DiagnosticError for a directive in error).
+    `unsaved`: editor texts by normalised path, read instead of those files (the
+    language server runs the directives of the text being edited)."""
     first = checks[0]
     start = time.monotonic()
-    system = api.build(path, scenario=first.scenario, expr_overrides={o.name: o.value for o in first.overrides})
+    system = api.build(path, scenario=first.scenario, expr_overrides={o.name: o.value for o in first.overrides},
+                       unsaved=unsaved)
     names = set()
     for c in checks:
         names |= set(_targets(system, c))
@@ -163,8 +168,9 @@ def _targets(system, c: ast.CheckDecl) -> list[str]:  # type: ignore[no-untyped-
 
 
 def _judge(path: str, c: ast.CheckDecl, results: list[api.PropertyResult], seconds: float) -> Outcome:
-    got = ", ".join(f"{r.name} {r.verdict}" + (f" at {r.depth}" if r.verdict in ("violated", "reached") else "")
-                    for r in results)
+    verdicts = tuple((r.name, r.verdict + (f" at {r.depth}" if r.verdict in ("violated", "reached") else ""))
+                     for r in results)
+    got = ", ".join(f"{name} {verdict}" for name, verdict in verdicts)
     ok = bool(results)
     for r in results:
         match c.expect:
@@ -176,7 +182,7 @@ def _judge(path: str, c: ast.CheckDecl, results: list[api.PropertyResult], secon
                 ok &= r.verdict == c.expect and not r.error and (c.at is None or r.depth == c.at)
             case "unreachable":
                 ok &= r.verdict == "unreachable"
-    return Outcome(path, c, ok, got, seconds)
+    return Outcome(path, c, ok, got, seconds, verdicts)
 
 
 def junit(outcomes: list[Outcome], errors: list[str]) -> str:

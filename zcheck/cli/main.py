@@ -41,6 +41,7 @@ COMMANDS = MappingProxyType({
     "models": Command("zcheck.cli.models", False),
     "simulate": Command("zcheck.cli.simulate", True),
     "sweep": Command("zcheck.cli.sweep", True),
+    "lsp": Command("zcheck.cli.lsp", False),
 })
 
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with sigterm_like_ctrl_c():
             args = build_parser().parse_args(argv)
-            if args.command != "fmt":  # fmt's output is the model itself
+            if args.command not in ("fmt", "lsp"):  # fmt's output is the model itself, lsp's the protocol
                 sys.stdout = SafeStream(out)
             return int(_run(args, Control(started, getattr(args, "timeout", None))))
     except KeyboardInterrupt as exc:  # before a command started: while importing or parsing

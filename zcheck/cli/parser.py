@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list the bundled models with a one-line summary each")
     m.add_argument("--paths", action="store_true", help="also print each model's file")
 
+    sub.add_parser("lsp", help="language server over standard input and output (pip install 'zcheck[lsp]')")
+
     s = sub.add_parser("simulate", help="random runs on the concrete evaluator")
     s.add_argument("spec")
     s.add_argument("--steps", type=_nonneg, default=20)

@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Mapping
 
 from zcheck.diagnostics import Diagnostic, DiagnosticError, NO_SPAN, Sources, Span
 from zcheck.spec import ast, declcheck
@@ -91,7 +92,12 @@ def _header(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def load_modules(main_file: str, main_text: str | None = None) -> tuple[list[ast.Module], Sources]:
+def load_modules(main_file: str, main_text: str | None = None,
+                 unsaved: Mapping[str, str] | None = None) -> tuple[list[ast.Module], Sources]:
+    """Parse `main_file` (its text `main_text` when given) and every file it imports.
+    `unsaved` maps normalised paths to text that an editor holds and has not saved: a
+    file found there is read from it instead of the disk (the language server)."""
+    unsaved = unsaved or {}
     texts: dict[str, str] = {}
     modules: list[ast.Module] = []
     diags: list[Diagnostic] = []
@@ -110,6 +116,7 @@ def load_modules(main_file: str, main_text: str | None = None) -> tuple[list[ast
             diags.append(Diagnostic("ZC103", f"more than {MAX_IMPORTS} imported files", span or NO_SPAN))
             break
         try:
+            text = text if text is not None else unsaved.get(key)
             text = read_source(path, span) if text is None else normalise_newlines(text)
             texts[path] = text
             module = parse(text, path)
@@ -145,12 +152,21 @@ def parse_overrides(raw: dict[str, str]) -> dict[str, ast.Expr]:
 
 
 def check_file(path: str, overrides: dict[str, str] | None = None, text: str | None = None,
-               expr_overrides: dict[str, ast.Expr] | None = None) -> CheckedSpec:
+               expr_overrides: dict[str, ast.Expr] | None = None,
+               unsaved: Mapping[str, str] | None = None) -> CheckedSpec:
     """Load, parse and type-check a model. Raises DiagnosticError on any error.
 
-    `overrides` are `-D` texts; `expr_overrides` are already parsed (check directives)."""
+    `overrides` are `-D` texts; `expr_overrides` are already parsed (check directives);
+    `unsaved` are editor texts by normalised path, read instead of those files."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-    modules, sources = load_modules(path, text)
+    modules, sources = load_modules(path, text, unsaved)
+    return check_loaded(path, modules, sources, overrides, expr_overrides)
+
+
+def check_loaded(path: str, modules: list[ast.Module], sources: Sources, overrides: dict[str, str] | None = None,
+                 expr_overrides: dict[str, ast.Expr] | None = None) -> CheckedSpec:
+    """Type-check modules `load_modules` returned (the language server keeps the parsed
+    modules for its symbol index, and type-checks them without parsing again)."""
     parsed = parse_overrides(overrides or {})
     parsed.update(expr_overrides or {})
     header = _header(sources.texts.get(path, ""))
