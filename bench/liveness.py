@@ -9,6 +9,7 @@ lasso). Columns: the verdict and how it was reached, the lasso's length, the CPU
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,11 @@ def _row(c: Check, samples: list) -> Row:  # type: ignore[type-arg]
     last = samples[-1]
     if last.timed_out:
         return Row(c, "TIMEOUT", f"killed after {CAP:.0f} s", CAP, CAP, last.peak_mib)
-    results = last.answer.get("#meta", {}).get("results", [])
+    try:
+        doc = json.loads(last.stdout)  # the ITF document, printed over many lines
+    except json.JSONDecodeError:
+        doc = {}
+    results = doc.get("#meta", {}).get("results", [])
     r = results[0] if results else {}
     verdict = str(r.get("verdict", "?")).upper()
     how = f"lasso of {r.get('depth')} steps" if verdict == "VIOLATED" else str(r.get("proof") or r.get("reason") or "")
