@@ -175,7 +175,7 @@ class _Collector:
     def action(self, d: ast.ActionDecl) -> Symbol:
         self.params(d.params, d.span, f"action {d.name}", self.types.actions.get(d.name, {}))
         self.body(d.body, d.span, f"action {d.name}")
-        sig = f"{_fair(d.fair)}action {d.name}" + (f"({_params(d.params)})" if d.params else "")
+        sig = f"{ast.fair_prefix(d.fair)}action {d.name}" + (f"({_params(d.params)})" if d.params else "")
         return self.symbol(d.name, Role.ACTION, d.span, sig, detail="action", notes=_fairness(d.fair))
 
     def property(self, d: ast.PropertyDecl) -> Symbol:
@@ -345,18 +345,6 @@ def _value(v: int | bool, typ: Type) -> str:
     return str(v) if -10 < v < 10 else f"{v} ({v:#x})"
 
 
-def _fair(f: ast.FairKind | None) -> str:
-    match f:
-        case None:
-            return ""
-        case ast.FairKind.WEAK:
-            return "fair "
-        case ast.FairKind.STRONG:
-            return "strong fair "
-        case _:
-            assert_never(f)
-
-
 def _fairness(f: ast.FairKind | None) -> tuple[str, ...]:
     match f:
         case None:
@@ -396,7 +384,7 @@ def _process_head(d: ast.ProcessDecl | ast.ProcedureDecl) -> str:
     if isinstance(d, ast.ProcedureDecl):
         return f"procedure {d.name}({_params(d.params)})"
     count = "" if d.count is None else f"[{printer.expr(d.count)}]"
-    return f"{_fair(d.fair)}process {d.name}{count}{params}"
+    return f"{ast.fair_prefix(d.fair)}process {d.name}{count}{params}"
 
 
 def _process_notes(d: ast.ProcessDecl | ast.ProcedureDecl, info: ProcessInfo | None) -> tuple[str, ...]:

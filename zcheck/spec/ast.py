@@ -415,6 +415,19 @@ class FairKind(StrEnum):
     STRONG = "strong"  # `strong fair`: enabled infinitely often => taken infinitely often
 
 
+def fair_prefix(f: FairKind | None) -> str:
+    """The words written before `process` or `action`: "", "fair " or "strong fair "."""
+    match f:
+        case None:
+            return ""
+        case FairKind.WEAK:
+            return "fair "
+        case FairKind.STRONG:
+            return "strong fair "
+        case _:
+            assert_never(f)
+
+
 @dataclass(frozen=True)
 class PropertyDecl:
     """`kind NAME: expr`; a liveness property (`property NAME: ...`) has kind "liveness",

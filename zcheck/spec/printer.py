@@ -311,18 +311,6 @@ def _head(head: str, e: ast.Expr, depth: int) -> str:
     return head + "\n".join(wrap(e, WIDTH - len(INDENT) * depth, WIDTH - len(INDENT) * depth - len(head)))
 
 
-def _fair(f: ast.FairKind | None) -> str:
-    match f:
-        case None:
-            return ""
-        case ast.FairKind.WEAK:
-            return "fair "
-        case ast.FairKind.STRONG:
-            return "strong fair "
-        case _:
-            assert_never(f)
-
-
 def _temporal(name: str, op: ast.TemporalOp, p: ast.Expr, q: ast.Expr | None, depth: int) -> str:
     match op:
         case ast.TemporalOp.ALWAYS_EVENTUALLY | ast.TemporalOp.EVENTUALLY_ALWAYS:
@@ -488,7 +476,7 @@ class _Printer:
             case ast.InitDecl(body=b):
                 self.block("init", b, depth, s)
             case ast.ActionDecl(name=n, params=ps, body=b, fair=f):
-                self.block(f"{_fair(f)}action {n}({_params(ps)})", b, depth, s)
+                self.block(f"{ast.fair_prefix(f)}action {n}({_params(ps)})", b, depth, s)
             case ast.PropertyDecl(kind=k, name=n, expr=e, op=op, goal=q):
                 text = _head(f"{k} {n}: ", e, depth) if op is None else _temporal(n, op, e, q, depth)
                 self.line(text, depth, s.line, s.end_line, False)
@@ -538,7 +526,7 @@ class _Printer:
         else:
             count = "" if d.count is None else f"[{expr(d.count)}]"
             params = f"({_params(d.params)})" if d.params else ""
-            head = f"{_fair(d.fair)}process {d.name}{count}{params}"
+            head = f"{ast.fair_prefix(d.fair)}process {d.name}{count}{params}"
         self.opener(head, depth, d.span, False)
         first = True
         for v in d.locals:

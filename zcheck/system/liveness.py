@@ -74,22 +74,28 @@ def is_monitor(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
-def unsupported(system: System, prop: Property) -> str | None:
-    """Why `prop` cannot be checked on `system` (None: it can)."""
-    product = to_safety(system, prop)
-    return product if isinstance(product, str) else None
+def unsupported(system: System) -> str | None:
+    """Why no liveness property can be checked on `system` (None: they can). Lowering
+    asks once per model, without building a product."""
+    en = _enabledness(system)
+    return en if isinstance(en, str) else None
 
 
 def to_safety(system: System, prop: Property) -> Product | str:
     """The product for `prop`, or why it cannot be checked."""
     assert prop.temporal is not None
+    en = _enabledness(system)
+    return en if isinstance(en, str) else _Builder(system, prop, en).product()
+
+
+def _enabledness(system: System) -> dict[str, t.TExpr] | str:
+    """Each transition's enabling condition as a state predicate, or why there is none."""
     if system.scenario is not None:
         return "a liveness property is not checked under a scenario (a scenario is a finite script, not a run)"
     try:
-        en = {tr.name: enabled(tr) for tr in system.transitions}
+        return {tr.name: enabled(tr) for tr in system.transitions}
     except Unsupported as exc:
         return f"when a step is enabled cannot be written as a state predicate: {exc}"
-    return _Builder(system, prop, en).product()
 
 
 def _and(parts: list[t.TExpr]) -> t.TExpr:

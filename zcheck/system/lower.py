@@ -75,12 +75,12 @@ def _checkable_liveness(sys: System) -> System:
     a predicate-less property would be vacuously proved."""
     from zcheck.system.liveness import unsupported
 
-    why = {p.name: unsupported(sys, p) for p in sys.properties if p.temporal is not None}
-    out = [(p.name, w) for p in sys.properties if (w := why.get(p.name)) is not None]
-    if not out:
+    live = [p for p in sys.properties if p.temporal is not None]
+    why = unsupported(sys) if live else None
+    if why is None:
         return sys
-    kept = tuple(p for p in sys.properties if why.get(p.name) is None)
-    return dataclasses.replace(sys, properties=kept, notes=sys.notes + tuple(out))
+    kept = tuple(p for p in sys.properties if p.temporal is None)
+    return dataclasses.replace(sys, properties=kept, notes=sys.notes + tuple((p.name, why) for p in live))
 
 
 def _fairness(cs: CheckedSpec, transitions: tuple[Transition, ...]) -> tuple[Fairness, ...]:
