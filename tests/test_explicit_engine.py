@@ -273,6 +273,26 @@ def test_max_states_gives_unknown_never_proved() -> None:
     assert isinstance(r, Unknown) and r.depth >= 40
 
 
+def test_max_states_option_is_the_budget_of_exhaustion() -> None:
+    """`verify --max-states N` (and the API's `max_states`, and sweep's) is exhaustion's
+    budget: under it Peterson at N = 3 (465 states) is not proved by exhaustion and the
+    output says which budget ended it (the other engines are cut short by --timeout,
+    which only turns into UNKNOWN); with the default it is."""
+    peterson = os.path.join(ROOT, "bench", "protocols", "peterson.zdl")
+    small = subprocess.run([sys.executable, "-m", "zcheck", "verify", peterson, "-D", "N=3", "--max-states", "100",
+                            "--max-k", "1", "--depth", "2", "--timeout", "3"], capture_output=True, text=True, timeout=300)
+    assert "exhaustion: budget (100 states)" in small.stdout, small.stdout + small.stderr
+    assert "by exhaustion" not in small.stdout
+    system = api.build(peterson, {"N": "3"}, None)
+    (r,) = api.verify_system(system, api.select(system, ["mutex"]), 10, max_states=500).results
+    assert r.verdict == "proved" and "465 states" in r.result.detail
+    options = api.VerifyOptions.of("auto", 10, None, 0, 100)
+    assert options.budgets.explicit_states == options.budgets.explicit_states_interpreted == 100
+    bad = subprocess.run([sys.executable, "-m", "zcheck", "verify", peterson, "--max-states", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--max-states" in bad.stderr
+
+
 GOTO_TWICE = textwrap.dedent("""\
     model goto_twice
     var x: 0 .. 3 = 0

@@ -19,7 +19,7 @@ from zcheck.checker.context import own_context
 from zcheck.system.liveness import to_safety
 from zcheck.checker.kind import Cti
 from zcheck.checker.portfolio import (ENGINE_LABELS, EngineDisagreement, Engine, Listener, Portfolio, Stage, StageRun,
-                                      VerifyOptions)
+                                      VerifyOptions as VerifyOptions)
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
 from zcheck.checker.results import Holds, Proved, Result, Unknown, Violated
 from zcheck.counterexamples.decode import ReplayError, decode
@@ -97,14 +97,21 @@ def select(system: System, names: list[str] | None, skip: frozenset[str] = froze
 
 def verify_system(system: System, props: list[Property], depth: int = 10, timeout: float | None = None,
                   seed: int = 0, progress: Callable[[str], None] | None = None, engine: str = "auto", max_k: int | None = None,
-                  board: Board | None = None) -> Run:
+                  board: Board | None = None, max_states: int | None = None) -> Run:
     """Check `props` with the chosen engine (checker/portfolio.py says which engines run
     and with what deterministic budgets); every engine also runs BMC to `depth`, so
     violations always come with their shortest counterexample. `timeout` (seconds) is a
     safety net: what it cuts short is UNKNOWN. Verdicts are posted on `board` as they
-    are decided (see Board)."""
+    are decided (see Board). `max_states` is exhaustion's budget of states."""
+    options = VerifyOptions.of(engine, depth, max_k, seed, max_states)
+    return check_system(system, props, options, timeout, progress, board)
+
+
+def check_system(system: System, props: list[Property], options: VerifyOptions, timeout: float | None = None,
+                 progress: Callable[[str], None] | None = None, board: Board | None = None) -> Run:
+    """`verify_system` with its options as one value (the command line's)."""
     board = board if board is not None else Board()
-    options = VerifyOptions(Engine(engine), depth, max_k, seed)
+    depth, seed = options.depth, options.seed
     deadline = Deadline.after(timeout)
     safety = [p for p in props if p.temporal is None]
     runs: list[tuple[System, list[Property], tuple[str, ...]]] = [(system, safety, ())] if safety else []
@@ -330,8 +337,8 @@ def verify_text(text: str, file: str = "<model>", depth: int = 10, properties: l
     return list(verify_system(system, select(system, properties), depth, timeout, seed).results)
 
 
-def verify_groups(path: str, defines: dict[str, str], scenario: str | None, names: list[str], depth: int,
-                  deadline: float | None, seed: int, engine: str, max_k: int, jobs: int,
+def verify_groups(path: str, defines: dict[str, str], scenario: str | None, names: list[str],
+                  options: VerifyOptions, deadline: float | None, jobs: int,
                   memory_mb: int | None = None, board: Board | None = None) -> tuple[str, tuple[PropertyResult, ...]]:
     """`--jobs N`: each selected property checked on its own (`verify_group`), in N
     worker processes (jobs.py), results in declaration order. The groups do not depend
@@ -341,16 +348,15 @@ def verify_groups(path: str, defines: dict[str, str], scenario: str | None, name
     from zcheck import jobs as scheduler
 
     board = board if board is not None else Board()
-    work = [(path, defines, scenario, n, depth, deadline, seed, engine, max_k, memory_mb) for n in names]
+    work = [(path, defines, scenario, n, options, deadline, memory_mb) for n in names]
     ran = scheduler.run(verify_group, work, scheduler.Local(jobs), lambda i, got: board.post(got[1], last=True))
     done = [ran.results[i] for i in range(len(work))]
-    label = done[0][0] if done else engine
+    label = done[0][0] if done else ENGINE_LABELS[options.engine]
     return label, tuple(r for _, r in done)
 
 
-def verify_group(path: str, defines: dict[str, str], scenario: str | None, name: str, depth: int,
-                 deadline: float | None, seed: int, engine: str, max_k: int | None,
-                 memory_mb: int | None) -> tuple[str, PropertyResult]:
+def verify_group(path: str, defines: dict[str, str], scenario: str | None, name: str, options: VerifyOptions,
+                 deadline: float | None, memory_mb: int | None) -> tuple[str, PropertyResult]:
     """One property of the model at `path` with the constants `defines`, checked on its
     own in a fresh build (a job of `verify --jobs`, `sweep`): the engine's label and the
     result, with a counterexample decoded (its Z3 model cannot leave the process).
@@ -361,7 +367,7 @@ def verify_group(path: str, defines: dict[str, str], scenario: str | None, name:
         z3.set_param("memory_high_watermark_mb", memory_mb)
     system = build(path, defines, scenario)
     timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
-    run = verify_system(system, select(system, [name]), depth, timeout, seed, engine=engine, max_k=max_k)
+    run = check_system(system, select(system, [name]), options, timeout)
     (r,) = run.results
     if isinstance(r.result, Violated):  # the Z3 model cannot leave the process; the trace is decoded
         r = dataclasses.replace(r, result=dataclasses.replace(r.result, execution=None))

@@ -48,6 +48,10 @@ class Options:
     scenario: str | None = None
     max_k: int | None = None
     memory_mb: int | None = None
+    max_states: int | None = None
+
+    def verify(self) -> api.VerifyOptions:
+        return api.VerifyOptions.of(self.engine, self.depth, self.max_k, self.seed, self.max_states)
 
 
 @dataclass(frozen=True)
@@ -103,16 +107,16 @@ def job_args(p: Plan, until_wall: float | None) -> list[tuple[object, ...]]:
     path: a cluster's workers run in other directories)."""
     o = p.options
     path = os.path.abspath(p.path)
-    return [(path, tuple(p.defines(j.row).items()), o.scenario, j.prop, o.depth, until_wall, o.seed, o.engine,
-             o.max_k, o.memory_mb) for j in p.jobs]
+    return [(path, tuple(p.defines(j.row).items()), o.scenario, j.prop, o.verify(), until_wall, o.memory_mb)
+            for j in p.jobs]
 
 
-def check_cell(path: str, defines: Defines, scenario: str | None, prop: str, depth: int, until_wall: float | None,
-               seed: int, engine: str, max_k: int | None, memory_mb: int | None) -> tuple[str, api.PropertyResult]:
+def check_cell(path: str, defines: Defines, scenario: str | None, prop: str, options: api.VerifyOptions,
+               until_wall: float | None, memory_mb: int | None) -> tuple[str, api.PropertyResult]:
     """One cell: `prop` of the model with `defines`, checked on its own. `until_wall`
     is a `time.time()` deadline (a monotonic clock means nothing on another machine)."""
     deadline = None if until_wall is None else time.monotonic() + (until_wall - time.time())
-    return api.verify_group(path, dict(defines), scenario, prop, depth, deadline, seed, engine, max_k, memory_mb)
+    return api.verify_group(path, dict(defines), scenario, prop, options, deadline, memory_mb)
 
 
 # ---------------------------------------------------------------- cells

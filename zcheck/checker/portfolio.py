@@ -134,6 +134,17 @@ class VerifyOptions:
     seed: int = 0
     budgets: Budgets = field(default_factory=Budgets)
 
+    @classmethod
+    def of(cls, engine: str = "auto", depth: int = 10, max_k: int | None = None, seed: int = 0,
+           max_states: int | None = None) -> VerifyOptions:
+        """The options of a command line: `max_states` (`--max-states`) replaces both
+        budgets of exhaustion (the user who raises it accepts its memory, about 0.4 KB a
+        state, and its time)."""
+        budgets = Budgets()
+        if max_states is not None:
+            budgets = dataclasses.replace(budgets, explicit_states=max_states, explicit_states_interpreted=max_states)
+        return cls(Engine(engine), depth, max_k, seed, budgets)
+
     def largest_k(self) -> int:
         if self.max_k is not None:
             return self.max_k

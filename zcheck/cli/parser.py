@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--scenario")
     v.add_argument("--timeout", type=_positive_float, help="seconds for the whole run (counted from the start)")
     v.add_argument("--memory-limit", type=_positive_int, metavar="MB", help="stop Z3 at this many megabytes (exit 3)")
+    v.add_argument("--max-states", type=_positive_int, metavar="N",
+                   help="states explicit-state exhaustion may visit (default 500,000; about 0.4 KB each)")
     v.add_argument("--jobs", type=_positive_int, metavar="N",
                    help="check each property on its own, in N processes (any N gives the same output)")
     v.add_argument("--seed", type=_nonneg, default=0)
@@ -94,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--seed", type=_nonneg, default=0)
     w.add_argument("--timeout", type=_positive_float, help="seconds for the whole sweep (counted from the start)")
     w.add_argument("--memory-limit", type=_positive_int, metavar="MB", help="stop Z3 at this many megabytes, per job")
+    w.add_argument("--max-states", type=_positive_int, metavar="N",
+                   help="states explicit-state exhaustion may visit, per job (default 500,000)")
     w.add_argument("--format", choices=["text", "json", "junit"], default="text")
     w.add_argument("-o", "--output", help="write the table to this file")
     _scheduling(w, "worker processes on this machine (default: one per core; any N gives the same table)")

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace, defines: dict[str, str], control: Control) -> 
 
     place = where(args, os.cpu_count() or 1)
     axes, fixed = axes_of(defines)
-    options = sweep.Options(args.depth, args.engine, args.seed, args.scenario, args.max_k, args.memory_limit)
+    options = sweep.Options(args.depth, args.engine, args.seed, args.scenario, args.max_k, args.memory_limit,
+                            args.max_states)
     with control.loading():
         args.spec = resolve(args.spec)
         plan = sweep.plan(args.spec, axes, fixed, args.property or None, options)

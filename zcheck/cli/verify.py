@@ -139,13 +139,12 @@ def _run_engines(system: api.System, props: list[api.Property], args: argparse.N
     timeout = control.engine_timeout()
     if args.memory_limit is not None:
         z3.set_param("memory_high_watermark_mb", args.memory_limit)
+    options = api.VerifyOptions.of(args.engine, args.depth, args.max_k, args.seed, args.max_states)
     if args.jobs is None:
-        return api.verify_system(system, props, args.depth, timeout, args.seed, _progress(args.verbose, display),
-                                 engine=args.engine, max_k=args.max_k, board=board)
+        return api.check_system(system, props, options, timeout, _progress(args.verbose, display), board=board)
     deadline = None if timeout is None else time.monotonic() + timeout
-    label, results = api.verify_groups(args.spec, defines, args.scenario, [p.name for p in props], args.depth,
-                                       deadline, args.seed, args.engine, args.max_k, args.jobs, args.memory_limit,
-                                       board)
+    label, results = api.verify_groups(args.spec, defines, args.scenario, [p.name for p in props], options,
+                                       deadline, args.jobs, args.memory_limit, board)
     return api.Run(system, results, args.depth, label, args.seed)
 
 
