@@ -42,7 +42,7 @@ def checks() -> list[Check]:
     """The liveness check directives of the library, in file order."""
     sys.path.insert(0, str(ROOT))
     from zcheck.spec.frontend import check_file
-    from zcheck.testing import _expr_text
+    from zcheck.testing import override_text
 
     out: list[Check] = []
     for path in sorted((ROOT / "models").glob("*.zdl")):
@@ -50,7 +50,7 @@ def checks() -> list[Check]:
         live = {p.name for p in checked.properties if p.op is not None}
         for c in checked.checks:
             if c.target in live:
-                defines = tuple((o.name, _expr_text(o.value)) for o in c.overrides)
+                defines = tuple((o.name, override_text(o.value)) for o in c.overrides)
                 out.append(Check(str(path.relative_to(ROOT)), c.target, defines, c.depth, c.expect))
     return out
 

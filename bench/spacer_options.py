@@ -91,9 +91,9 @@ class Case:
 
 
 def _value_text(e) -> str:  # type: ignore[no-untyped-def]
-    from zcheck.testing import _expr_text
+    from zcheck.testing import override_text
 
-    return _expr_text(e)
+    return override_text(e)
 
 
 def library_cases() -> list[Case]:

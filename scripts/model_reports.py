@@ -22,10 +22,10 @@ REPORTS = os.path.join(MODELS, "reports")
 
 
 def report_name(model: str, c) -> str:  # type: ignore[no-untyped-def]
-    from zcheck.testing import _expr_text
+    from zcheck.testing import override_text
 
     parts = [model, c.target]
-    parts += [f"{o.name}-{_expr_text(o.value)}" for o in c.overrides]
+    parts += [f"{o.name}-{override_text(o.value)}" for o in c.overrides]
     if c.scenario:
         parts.append(f"under-{c.scenario}")
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "--".join(parts)) + ".md"

@@ -61,11 +61,11 @@ def commits_of(head: str) -> str:
 
 
 def check_text(c) -> str:  # type: ignore[no-untyped-def]
-    from zcheck.testing import _expr_text
+    from zcheck.testing import override_text
 
     parts = [c.target]
     if c.overrides:
-        parts.append("with " + ", ".join(f"{o.name} = {_expr_text(o.value)}" for o in c.overrides))
+        parts.append("with " + ", ".join(f"{o.name} = {override_text(o.value)}" for o in c.overrides))
     if c.scenario:
         parts.append(f"under {c.scenario}")
     return " ".join(parts)

@@ -18,7 +18,7 @@ from zcheck.checker.bmc import Options
 from zcheck.checker.context import own_context
 from zcheck.system.liveness import to_safety
 from zcheck.checker.kind import Cti
-from zcheck.checker.portfolio import (ENGINE_LABELS, EngineDisagreement, Engine, Listener, Portfolio, Stage, StageRun,
+from zcheck.checker.portfolio import (ENGINE_LABELS, EngineDisagreement, Portfolio, Stage, StageRun,
                                       VerifyOptions as VerifyOptions)
 from zcheck.counterexamples.cti import CtiTrace, decode_cti
 from zcheck.checker.results import Holds, Proved, Result, Unknown, Violated
@@ -122,47 +122,11 @@ def check_system(system: System, props: list[Property], options: VerifyOptions, 
             done.update((p.name, board.final(p, Unknown(p, -1, "interrupted"), None)) for p in group)
             continue
         with own_context():  # traces independent of what ran before in this process
-            listener: Listener = board if not unbounded else _LassoFreeBoard(board, unbounded)
-            out = Portfolio(sysm, options, deadline, listener, progress).run(group)
+            out = Portfolio(sysm, options, deadline, board, progress, unbounded).run(group)
             for p in group:
-                raw = _lasso_free(out.results[p.name], unbounded)
-                r = board.final(p, raw, out.ctis.get(p.name), out.log.get(p.name, ()))
+                r = board.final(p, out.results[p.name], out.ctis.get(p.name), out.log.get(p.name, ()))
                 done[p.name] = board.annotate(r, out.inferred[r.name]) if r.name in out.inferred else r
     return Run(system, tuple(done[p.name] for p in props), depth, ENGINE_LABELS[options.engine], seed)
-
-
-def _lasso_free(r: Result, unbounded: tuple[str, ...]) -> Result:
-    """A liveness proof on the product says no lasso violates the property. On a model
-    with unbounded variables a violating run may never repeat a state, so only a proof by
-    exhaustion (finitely many reachable states: every infinite run repeats one) stands;
-    the others become UNKNOWN (system/liveness.py)."""
-    if not unbounded or not isinstance(r, Proved) or r.engine == "explicit":
-        return r
-    names = ", ".join(f"`{n}`" for n in unbounded[:3]) + (", ..." if len(unbounded) > 3 else "")
-    return Unknown(r.prop, -1, f"no lasso violates it ({r.detail}), but {names} can grow without bound, "
-                               "so a violating run need not repeat a state")
-
-
-@dataclass(frozen=True)
-class _LassoFreeBoard:
-    """The board, for the liveness run of a model with unbounded variables: what it is
-    told as the engines decide is what `_lasso_free` makes of it, so that neither the
-    watchdog's report nor the live progress shows a proof the run will not claim."""
-
-    board: Board
-    unbounded: tuple[str, ...]
-
-    def hooks(self, opts: Options) -> Options:
-        return self.board.hooks(opts)
-
-    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
-        self.board.working(stage, names, running)
-
-    def sync(self, props: list[Property], raw: dict[str, Result]) -> None:
-        self.board.sync(props, {n: _lasso_free(r, self.unbounded) for n, r in raw.items()})
-
-    def attach(self, job: PdrJob | None) -> PdrJob | None:
-        return self.board.attach(job)
 
 
 def _interrupted(r: Result) -> bool:

@@ -38,7 +38,7 @@ def directive_name(c: ast.CheckDecl) -> str:
     """The directive as written, normalised: `check x with N = 4 depth 6 expect holds`."""
     parts = [f"check {c.target}"]
     if c.overrides:
-        parts.append("with " + ", ".join(f"{o.name} = {_expr_text(o.value)}" for o in c.overrides))
+        parts.append("with " + ", ".join(f"{o.name} = {override_text(o.value)}" for o in c.overrides))
     if c.scenario:
         parts.append(f"under {c.scenario}")
     if c.depth is not None:
@@ -49,7 +49,9 @@ def directive_name(c: ast.CheckDecl) -> str:
     return " ".join(parts)
 
 
-def _expr_text(e: ast.Expr) -> str:
+def override_text(e: ast.Expr) -> str:
+    """A directive's override value as `-D NAME=VALUE` takes it (also used by the
+    scripts that turn directives into command lines)."""
     match e:
         case ast.IntLit(value=v, text=text):
             return text or str(v)

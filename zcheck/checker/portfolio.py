@@ -186,17 +186,55 @@ class Outcome:
     inferred: Mapping[str, str] = field(default_factory=dict)  # property -> inferred lemmas in ZDL
 
 
+def lasso_free(r: Result, unbounded: tuple[str, ...]) -> Result:
+    """Which proofs stand on a liveness product (system/liveness.py) whose model has the
+    unbounded variables `unbounded`: a proof there says no *lasso* violates the
+    property, but with an `int` (or a map over `int`) a violating run may never repeat a
+    state. Only a proof by exhaustion (finitely many reachable states: every infinite
+    run repeats one) stands; any other becomes UNKNOWN, with the reason."""
+    if not unbounded or not isinstance(r, Proved) or r.engine == "explicit":
+        return r
+    names = ", ".join(f"`{n}`" for n in unbounded[:3]) + (", ..." if len(unbounded) > 3 else "")
+    return Unknown(r.prop, -1, f"no lasso violates it ({r.detail}), but {names} can grow without bound, "
+                               "so a violating run need not repeat a state")
+
+
+@dataclass(frozen=True)
+class _LassoFree:
+    """A listener told of verdicts as `lasso_free` makes them, so that neither the
+    watchdog's report nor the live progress shows a proof the run will not claim."""
+
+    listener: Listener
+    unbounded: tuple[str, ...]
+
+    def hooks(self, opts: Options) -> Options:
+        return self.listener.hooks(opts)
+
+    def working(self, stage: Stage, names: tuple[str, ...], running: bool) -> None:
+        self.listener.working(stage, names, running)
+
+    def sync(self, props: list[Property], raw: dict[str, Result]) -> None:
+        self.listener.sync(props, {n: lasso_free(r, self.unbounded) for n, r in raw.items()})
+
+    def attach(self, job: PdrJob | None) -> PdrJob | None:
+        return self.listener.attach(job)
+
+
 class EngineDisagreement(Exception):
     """Two engines contradict each other: a soundness bug, reported as an internal error."""
 
 
 class Portfolio:
-    """One run of the engines on `props` (use once)."""
+    """One run of the engines on `props` (use once). `unbounded`: the system is a
+    liveness product and these variables of the model are unbounded, so only proofs by
+    exhaustion are claimed (`lasso_free`)."""
 
     def __init__(self, system: System, options: VerifyOptions, deadline: Deadline = NO_DEADLINE,
-                 listener: Listener | None = None, progress: Callable[[str], None] | None = None):
-        self.system, self.opts, self.deadline = system, options, deadline
-        self.listener: Listener = listener if listener is not None else _Silent()
+                 listener: Listener | None = None, progress: Callable[[str], None] | None = None,
+                 unbounded: tuple[str, ...] = ()):
+        self.system, self.opts, self.deadline, self.unbounded = system, options, deadline, unbounded
+        listener = listener if listener is not None else _Silent()
+        self.listener: Listener = _LassoFree(listener, unbounded) if unbounded else listener
         self.progress = progress
         self.raw: dict[str, Result] = {}
         self.ctis: dict[str, Cti] = {}
@@ -217,7 +255,7 @@ class Portfolio:
                 self._job.stop()
         for p in props:  # a stage interrupted before it could say anything: claim nothing
             self.raw.setdefault(p.name, Unknown(p, -1, "interrupted"))
-        return Outcome(dict(self.raw), dict(self.ctis), {n: tuple(v) for n, v in self.log.items()},
+        return Outcome({n: lasso_free(r, self.unbounded) for n, r in self.raw.items()}, dict(self.ctis), {n: tuple(v) for n, v in self.log.items()},
                        dict(self.inferred))
 
     def _schedule(self, props: list[Property]) -> None:
