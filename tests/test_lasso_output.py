@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
 import pytest
+from html_doc import parse
 
 from zcheck import __version__, api
 from zcheck.cli import main
@@ -94,39 +94,16 @@ def test_a_lasso_claims_no_relevance(spin: api.Run) -> None:
 # ---------------------------------------------------------------- HTML
 
 
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse(html: str) -> _Collect:
-    p = _Collect()
-    p.feed(html)
-    return p
-
-
-def _classes(doc: _Collect, tag: str, cls: str) -> list[dict[str, str | None]]:
-    return [a for t, a in doc.tags if t == tag and cls in (a.get("class") or "").split()]
-
-
 def test_html_draws_the_loop_and_its_back_edge(spin: api.Run) -> None:
     results = [r for r in spin.results if r.name == "lt"]
-    doc = _parse(render_html(spin.system, results, "head"))
-    assert len(_classes(doc, "svg", "lasso")) == 1
-    states = [a["data-state"] for a in _classes(doc, "g", "state")]
+    doc = parse(render_html(spin.system, results, "head"))
+    assert len(doc.with_class("svg", "lasso")) == 1
+    states = [a["data-state"] for a in doc.with_class("g", "state")]
     assert states == [str(i) for i in range(8)]  # state 8 is state 2 again: drawn once
-    assert [a["class"] for a in _classes(doc, "circle", "loop")] == ["loop"] * 6  # states 2..7
-    assert [a["data-step"] for a in _classes(doc, "g", "backedge")] == ["8"]  # from state 7 back to state 2
-    assert [a["data-step"] for a in _classes(doc, "tr", "loop")] == [str(i) for i in range(3, 9)]
-    assert [a["data-step"] for a in _classes(doc, "tr", "prefix")] == ["1", "2"]
+    assert [a["class"] for a in doc.with_class("circle", "loop")] == ["loop"] * 6  # states 2..7
+    assert [a["data-step"] for a in doc.with_class("g", "backedge")] == ["8"]  # from state 7 back to state 2
+    assert [a["data-step"] for a in doc.with_class("tr", "loop")] == [str(i) for i in range(3, 9)]
+    assert [a["data-step"] for a in doc.with_class("tr", "prefix")] == ["1", "2"]
     groups = [a["data-group"] for t, a in doc.tags if t == "tr" and "data-group" in a]
     assert groups == ["toggle", "nudge", "finish", "w[0]", "w[1]"]
     text = "".join(doc.text)
@@ -135,9 +112,9 @@ def test_html_draws_the_loop_and_its_back_edge(spin: api.Run) -> None:
 
 
 def test_html_draws_a_dead_end(stop: api.Run) -> None:
-    doc = _parse(render_html(stop.system, list(stop.results), "head"))
-    assert [a["data-state"] for a in _classes(doc, "g", "dead-end")] == ["2"]
-    assert _classes(doc, "g", "backedge") == []
+    doc = parse(render_html(stop.system, list(stop.results), "head"))
+    assert [a["data-state"] for a in doc.with_class("g", "dead-end")] == ["2"]
+    assert doc.with_class("g", "backedge") == []
     assert "stays forever: nothing is enabled" in "".join(doc.text)
 
 
@@ -155,7 +132,7 @@ def test_html_of_a_lasso_escapes_the_model(tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "r.html"
     assert main(["verify", str(spec), "-p", "ev", "--format", "html", "-o", str(out)]) == 1
     html = out.read_text()
-    doc = _parse(html)
+    doc = parse(html)
     assert [t for t, _ in doc.tags if t in ("script", "img", "iframe", "link")] == []
     assert all(not k.startswith("on") for _, attrs in doc.tags for k in attrs)
     assert "<script" not in html.lower()

@@ -9,11 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
 import pytest
+from html_doc import parse
 
 from zcheck import api
 from zcheck.counterexamples.relevance import analyse, dependencies
@@ -148,28 +148,9 @@ def test_markdown_cli_is_deterministic(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- HTML
 
 
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse(html: str) -> _Collect:
-    p = _Collect()
-    p.feed(html)
-    return p
-
-
 def test_html_report_has_timeline_rows_and_witness(seed_run: api.Run) -> None:
     html = render_html(seed_run.system, list(seed_run.results), "head")
-    doc = _parse(html)
+    doc = parse(html)
     svgs = [a for t, a in doc.tags if t == "svg"]
     assert len(svgs) == 2 * 3  # kind, buddy, online for each of the two traces
     rows = [a["data-step"] for t, a in doc.tags if t == "g" and a.get("class") == "row"]
@@ -189,7 +170,7 @@ def test_html_escapes_every_string_from_the_model(tmp_path: Path) -> None:
     proc = zcheck("verify", str(spec), "--format", "html", "-o", str(out))
     assert proc.returncode == 1, proc.stderr
     html = out.read_text()
-    doc = _parse(html)
+    doc = parse(html)
     assert [t for t, _ in doc.tags if t in ("script", "img", "iframe")] == []
     assert all(not k.startswith("on") for _, attrs in doc.tags for k in attrs)
     assert "<script" not in html.lower() and "</style><script" not in html
@@ -214,7 +195,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}
     dom = subprocess.run([*flags, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120, env=env)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    doc = _parse(dom.stdout)
+    doc = parse(dom.stdout)
     assert sum(1 for t, _ in doc.tags if t == "svg") == 3
     kind_rows = [a["data-step"] for t, a in doc.tags if t == "g" and a.get("class") == "row"][:3]
     assert kind_rows == ["0", "1", "2"]  # one row per state: the initial one, then one per step
