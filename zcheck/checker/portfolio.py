@@ -244,6 +244,7 @@ class Portfolio:
         self._job: PdrJob | None = None  # the PDR child, stopped when the run ends
         self.inferred: dict[str, str] = {}  # property -> its inferred lemmas, as ZDL to paste
         self._reached: tuple[tuple[dict[str, Value], dict[str, Value]], ...] | None = None  # exhaustion's first states, for inference
+        self._refuted: dict[str, str] = {}  # property -> the violation an engine found beyond --depth: no prover runs on it
 
     def run(self, props: list[Property]) -> Outcome:
         try:
@@ -300,6 +301,12 @@ class Portfolio:
 
     def _open(self, props: list[Property]) -> list[Property]:
         return [p for p in props if p.name not in self.raw or isinstance(self.raw[p.name], Unknown)]
+
+    def _provable(self, props: list[Property]) -> list[Property]:
+        """The properties a prover may still work on: not covers (reached or not, never
+        proved), and none an engine has shown violated beyond --depth (a proof of one
+        would be a soundness bug; running the provers on it only spends their budgets)."""
+        return [p for p in props if p.kind != "cover" and p.name not in self._refuted]
 
     def _proved(self, props: list[Property]) -> list[Property]:
         return [p for p in props if isinstance(self.raw.get(p.name), Proved)]
@@ -368,6 +375,7 @@ class Portfolio:
             match r:
                 case Violated(depth=d) if d > self.opts.depth:  # beyond the bound asked: said, not reported
                     self._note(p, StageRun(Stage.EXPLICIT, End.REACHABLE, f"a violation at depth {d}, beyond --depth"))
+                    self._refuted[p.name] = f"exhaustion found a violation at depth {d}"
                 case Proved() | Violated():
                     self.raw[p.name] = r
                     self._note(p, StageRun(Stage.EXPLICIT, End.DECIDED, r.detail if isinstance(r, Proved) else ""))
@@ -389,16 +397,15 @@ class Portfolio:
         if self.opts.engine is Engine.AUTO:
             self._exhaust(props)
         clean0 = [lm for lm in self.lemmas if isinstance(base.get(lm.name), Holds)]
-        for p in props:
-            if p.name in self.raw or p.kind == "cover":
-                continue
-            self._induct(p, props, clean0, 0, 1, 1)
+        for p in self._provable(props):
+            if p.name not in self.raw:
+                self._induct(p, props, clean0, 0, 1, 1)
 
     def _infer(self, props: list[Property]) -> None:
         """Invariant inference (infer.py) for each open safety property: candidate
         lemmas mined from the model and from sampled states, pruned by Houdini, the
         property proved by 1-induction with the survivors and the set re-checked."""
-        todo = [p for p in props if p.kind != "cover" and not isinstance(self.raw.get(p.name), (Proved, Violated))]
+        todo = [p for p in self._provable(props) if not isinstance(self.raw.get(p.name), (Proved, Violated))]
         if not todo:
             return
         from zcheck.checker.infer import Budget, infer
@@ -445,9 +452,9 @@ class Portfolio:
         """k = 2..max_k for what BMC left holding (k - 1 <= the BMC depth: the base case)."""
         top = self.opts.largest_k()
         clean = [lm for lm in self.lemmas if isinstance(self.raw.get(lm.name), (Holds, Proved))]
-        for p in props:
+        for p in self._provable(props):
             r0 = self.raw.get(p.name)
-            if isinstance(r0, Holds) and p.kind != "cover" and top >= 2:
+            if isinstance(r0, Holds) and top >= 2:
                 self._induct(p, props, clean, r0.depth, top, 2)
 
     def _induct(self, p: Property, props: list[Property], lemmas: list[Property], base_depth: int,
@@ -480,6 +487,8 @@ class Portfolio:
         is inductive, and the re-check covered the base case of each member."""
         self.raw[r.prop.name] = r
         self.ctis.pop(r.prop.name, None)
+        for name in set(r.certificate) & set(self._refuted):
+            raise EngineDisagreement(f"k-induction proved `{name}`, but {self._refuted[name]}")
         for q in props:
             if q.name in r.certificate and q.name != r.prop.name and not isinstance(self.raw.get(q.name), Proved):
                 others = tuple(n for n in r.certificate if n != q.name)
@@ -488,7 +497,7 @@ class Portfolio:
                 self._note(q, StageRun(Stage.KIND, End.DECIDED, f"with {r.prop.name}"))
 
     def _start_pdr(self, props: list[Property], budget: int) -> PdrJob | None:
-        targets = [p for p in self._open(props) if p.kind != "cover"]
+        targets = [p for p in self._open(self._provable(props))]
         if not targets or self.deadline.expired():
             return None
         from zcheck.checker.pdr_job import PdrJob
@@ -509,6 +518,8 @@ class Portfolio:
         for p in job.props:
             o = outcomes.get(p.name)
             self._note(p, _pdr_run(o, job.budget))
+            if o is not None and o.status is PdrStatus.REACHABLE and not isinstance(self.raw.get(p.name), Violated):
+                self._refuted[p.name] = "PDR found a bad state reachable"
             if o is None or o.certificate is None:
                 continue
             r = self.raw.get(p.name)
