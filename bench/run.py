@@ -5,7 +5,8 @@ SPIN on the section hotplug model (bench/vs_spin.py) and on threads and locks
 (bench/vs_spin_locks.py), BMC time and memory against
 depth (bench/scaling.py, with docs/bmc-scaling.svg), the ablation of BMC's
 optimisations, start-up times (bench/startup.py), replay against trace size
-(bench/replay_scale.py) and the library's liveness checks (bench/liveness.py).
+(bench/replay_scale.py), the library's liveness checks (bench/liveness.py) and the proofs
+of its fixed variants with and without invariant inference (bench/proofs.py).
 `--only SECTION` re-measures one section and replaces it in the file. Every figure is measured in
 this run, on this machine; ratios compare tools measured side by side. `--quick` (under
 5 minutes) uses one repetition, fewer depths and sizes, and shorter caps.
@@ -14,6 +15,7 @@ this run, on this machine; ratios compare tools measured side by side. `--quick`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ablation  # noqa: E402
 import liveness  # noqa: E402
 import peers  # noqa: E402
+import proofs  # noqa: E402
 import scaling  # noqa: E402
 import replay_scale  # noqa: E402
 import startup  # noqa: E402
@@ -122,6 +125,12 @@ def _liveness(args: argparse.Namespace, reps: int) -> list[str]:
             liveness.markdown(liveness.measure(1 if args.quick else reps)), ""]
 
 
+def _proofs(args: argparse.Namespace, reps: int) -> list[str]:
+    load = os.getloadavg()
+    return ["## 8. Proofs of the library's fixed variants", "", proofs.__doc__.strip().split("\n\n", 1)[1], "",
+            proofs.markdown(proofs.measure(1 if args.quick else reps), load), ""]
+
+
 def _spin_locks(args: argparse.Namespace, reps: int) -> list[str]:
     quick = args.quick
     parts = ["## 2b. zcheck against SPIN on threads and locks (lock_workers, NW workers)", "",
@@ -144,7 +153,8 @@ def _header(quick: bool, reps: int) -> str:
 
 
 SECTIONS = {"peers": _peers, "spin": _spin, "spin-locks": _spin_locks, "scaling": _scaling, "ablation": _ablation,
-            "startup": _startup, "replay": _replay, "liveness": _liveness}
+            "startup": _startup, "replay": _replay, "liveness": _liveness,
+            "proofs": _proofs}
 
 
 if __name__ == "__main__":
