@@ -675,8 +675,10 @@ def _move(state: dict, me: str, steps: list, pc: int, loop: bool, target) -> Non
         state[f"{me}.pc"] = len(steps) + 1
     else:
         state[f"{me}.pc"] = steps[pc].gotos[target[1]]
-    if NOENTRY + me in state:
-        state[NOENTRY + me] = isinstance(target, tuple) and bool(steps[state[f"{me}.pc"]].entry)
+    if NOENTRY + me in state:  # kept only where it changes what `_enter` does (a state
+        # that differs in nothing observable is the same state: a lasso closes on it)
+        state[NOENTRY + me] = isinstance(target, tuple) and any(
+            c.params or c.locals for _, c, _ in steps[state[f"{me}.pc"]].entry)
 
 
 def _step_runs(model: Model, key: tuple, p, i: int, pc: int):
