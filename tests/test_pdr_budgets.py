@@ -101,3 +101,30 @@ def test_certificates_do_not_depend_on_pythonhashseed() -> None:
         got.append(json.loads(p.stdout))
     assert got[0] == got[1] == got[2]
     assert all(v[0] == "proved" and v[2] for v in got[0].values())
+
+
+def test_an_invariant_that_fails_its_recheck_gets_spacer_defaults_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A wrong invariant from Spacer is never a proof; the defaults get the rest of the
+    budget once (with the quantified options Spacer has answered `false` as the invariant
+    of the ticket lock at N = 3, caught by the re-check)."""
+    from zcheck.checker import pdr
+
+    real, calls = pdr.recheck_why, []
+
+    def first_fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        got = real(*args, **kwargs)
+        return pdr.Recheck(False, "initiation: a counterexample", got.rlimit) if len(calls) == 1 else got
+
+    monkeypatch.setattr(pdr, "recheck_why", first_fails)
+    system = build(str(ROOT / "bench" / "protocols" / "ticket.zdl"), {"N": "2"})
+    a = run_pdr(system, prop(system, "mutex"))
+    assert [(s.config, s.status) for s in a.stages] == [("quantified", PdrStatus.RECHECK_FAILED),
+                                                         ("defaults", PdrStatus.PROVED)]
+    assert a.status is PdrStatus.PROVED and a.proof is not None
+    monkeypatch.setattr(pdr, "recheck_why", lambda *a, **k: pdr.Recheck(False, "consecution: a counterexample", 0))
+    b = run_pdr(system, prop(system, "mutex"))
+    assert b.status is PdrStatus.RECHECK_FAILED and len(b.stages) == 2 and b.proof is None
+    monkeypatch.undo()
+    ticket = build(str(ROOT / "bench" / "protocols" / "ticket.zdl"), {"N": "3"})
+    assert run_pdr(ticket, prop(ticket, "mutex"), pdr.PDR_RLIMIT_PDR).status is PdrStatus.PROVED
