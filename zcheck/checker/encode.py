@@ -16,7 +16,6 @@ with a fresh witness constant per query, so bad(P, k) is quantifier-free at the 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import TypeAlias, assert_never
 
@@ -73,14 +72,8 @@ class Ctx:
     rigid: dict[str, Term] = field(default_factory=dict)
     bps: dict[str, list[Term]] | None = None  # breakpoints of each current map (None: unknown)
     old_bps: dict[str, list[Term]] | None = None
-    # the term of each sub-expression already encoded, by node identity (the node kept
-    # beside it, so that a reused id never matches): only for a context nothing is
-    # assigned in while it is used (a state predicate; `Encoding.predicate_ctx`)
-    memo: dict[int, tuple[t.TExpr, Term]] | None = None
 
     def copy(self) -> "Ctx":
-        """A context to change (a body's assignments, a quantifier's bound variable):
-        it starts with no memo, since its names will not keep their terms."""
         bps = None if self.bps is None else {k: list(v) for k, v in self.bps.items()}
         return Ctx(dict(self.cur), self.old, self.params, dict(self.locals), dict(self.bound), self.rigid,
                    bps, self.old_bps)
@@ -112,21 +105,6 @@ class StepEncoding:
 
 
 def expr(e: t.TExpr, ctx: Ctx) -> Term:
-    """The term of `e` in `ctx`. A sub-expression shared in the tree (an edge of the
-    wait-for graph appears in every cycle through it: 90,768 nodes of `deadlock` over 5
-    instances) is encoded once when the context has a memo."""
-    memo = ctx.memo
-    if memo is None:
-        return _expr(e, ctx)
-    hit = memo.get(id(e))
-    if hit is not None and hit[0] is e:
-        return hit[1]
-    term = _expr(e, ctx)
-    memo[id(e)] = (e, term)
-    return term
-
-
-def _expr(e: t.TExpr, ctx: Ctx) -> Term:
     match e:
         case t.Lit(value=v, type=typ):
             return literal(v, typ)
@@ -221,23 +199,8 @@ def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term
     violation."""
     witnesses: list[Witness] = []
     used: dict[str, int] = {}
-    done: dict[tuple[int, bool], tuple[t.TExpr, Term]] = {}
 
     def go(x: t.TExpr, neg: bool, c: Ctx) -> Term:
-        """With a memo, a shared sub-formula is built once, unless building it named
-        witnesses: each occurrence of an existential keeps a constant of its own."""
-        if c.memo is None:
-            return walk(x, neg, c)
-        hit = done.get((id(x), neg))
-        if hit is not None and hit[0] is x:
-            return hit[1]
-        before = len(witnesses)
-        term = walk(x, neg, c)
-        if len(witnesses) == before:
-            done[(id(x), neg)] = (x, term)
-        return term
-
-    def walk(x: t.TExpr, neg: bool, c: Ctx) -> Term:
         match x:
             case t.Quant(kind=kind, var=var, var_type=vt, body=body) if (kind == "forall") == neg:
                 shown = t.display_name(var)
@@ -318,10 +281,6 @@ class Encoding:
     def ctx(self, k: int) -> Ctx:
         b = self.bps(k)
         return Ctx(self.state(k), self.state(k), rigid=self.rigid, bps=b, old_bps=b)
-
-    def predicate_ctx(self, k: int) -> Ctx:
-        """`ctx(k)` for encoding state predicates, which assign nothing: with a memo."""
-        return dataclasses.replace(self.ctx(k), memo={})
 
     def act(self, k: int) -> Term:
         return z3.Int(f"act@{k}")
@@ -488,14 +447,14 @@ class Encoding:
         the properties it asks together (see bmc._state_queries)."""
         if prop.expr is None:
             return None
-        ctx = self.predicate_ctx(k)
+        ctx = self.ctx(k)
         return violation(prop.expr, ctx, tag or f"{prop.name}@{k}", negate=prop.kind != "cover")
 
     def good(self, prop: Property, k: int) -> Term:
         """The state part of `prop` holds in state k (quantifiers kept universal)."""
         if prop.expr is None:
             return z3.BoolVal(True)
-        return expr(prop.expr, self.predicate_ctx(k))
+        return expr(prop.expr, self.ctx(k))
 
     def hints(self, prop: Property, k: int, terms: list[Term]) -> tuple[bool, list[Term]]:
         """Quantifier-free consequences of `prop` in state k, for BMC to add where the
