@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from typing import Any
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +140,21 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def library_directives() -> list[tuple[str, Any, tuple[tuple[str, str], ...], bool]]:
+    """Every `check` directive of models/*.zdl, in file order: (the model's path relative
+    to ROOT, the directive, its overrides as -D pairs, whether its target is a liveness
+    property). The benches of directives (liveness.py, proofs.py) pick theirs from it."""
+    sys.path.insert(0, str(ROOT))
+    from zcheck.spec.frontend import check_file
+    from zcheck.testing import override_text
+
+    out = []
+    for path in sorted((ROOT / "models").glob("*.zdl")):
+        checked = check_file(str(path))
+        live = {p.name for p in checked.properties if p.op is not None}
+        for c in checked.checks:
+            defines = tuple((o.name, override_text(o.value)) for o in c.overrides)
+            out.append((str(path.relative_to(ROOT)), c, defines, c.target in live))
+    return out

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, fmt_s, median, run_child, table, zcheck
+from common import fmt_s, library_directives, median, run_child, table, zcheck
 
 CAP = 300.0  # seconds per run before the harness kills it
 
@@ -40,19 +40,8 @@ class Row:
 
 def checks() -> list[Check]:
     """The liveness check directives of the library, in file order."""
-    sys.path.insert(0, str(ROOT))
-    from zcheck.spec.frontend import check_file
-    from zcheck.testing import override_text
-
-    out: list[Check] = []
-    for path in sorted((ROOT / "models").glob("*.zdl")):
-        checked = check_file(str(path))
-        live = {p.name for p in checked.properties if p.op is not None}
-        for c in checked.checks:
-            if c.target in live:
-                defines = tuple((o.name, override_text(o.value)) for o in c.overrides)
-                out.append(Check(str(path.relative_to(ROOT)), c.target, defines, c.depth, c.expect))
-    return out
+    return [Check(model, c.target, defines, c.depth, c.expect) for model, c, defines, live in library_directives()
+            if live]
 
 
 def measure(reps: int) -> list[Row]:

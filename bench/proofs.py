@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import BENCH, ROOT, fmt_s, median, run_child, table, zcheck
+from common import BENCH, ROOT, fmt_s, library_directives, median, run_child, table, zcheck
 
 CAP = 300.0  # seconds per run before the harness kills it
 TARGET = 10.0  # CPU seconds a proof should take at most
@@ -72,19 +72,9 @@ class Row:
 def checks() -> list[Check]:
     """The `expect proved` directives of the library whose target is one safety property
     (declared, an `assert` or an implicit one), in file order."""
-    sys.path.insert(0, str(ROOT))
-    from zcheck.spec.frontend import check_file
-    from zcheck.testing import override_text
-
-    out: list[Check] = []
-    for path in sorted((ROOT / "models").glob("*.zdl")):
-        checked = check_file(str(path))
-        live = {p.name for p in checked.properties if p.op is not None}
-        for c in checked.checks:
-            if c.expect == "proved" and c.target != "*" and c.target not in live:
-                defines = tuple((o.name, override_text(o.value)) for o in c.overrides)
-                out.append(Check(str(path.relative_to(ROOT)), c.target, defines, c.scenario, c.depth, c.engine))
-    return out
+    return [Check(model, c.target, defines, c.scenario, c.depth, c.engine)
+            for model, c, defines, live in library_directives()
+            if c.expect == "proved" and c.target != "*" and not live]
 
 
 def verify_argv(c: Check) -> list[str]:
