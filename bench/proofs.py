@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import BENCH, ROOT, fmt_s, library_directives, median, run_child, table, zcheck
+from common import BENCH, fmt_s, library_directives, median, run_child, table, zcheck
 
 CAP = 300.0  # seconds per run before the harness kills it
 TARGET = 10.0  # CPU seconds a proof should take at most
