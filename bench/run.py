@@ -6,7 +6,8 @@ SPIN on the section hotplug model (bench/vs_spin.py) and on threads and locks
 depth (bench/scaling.py, with docs/bmc-scaling.svg), the ablation of BMC's
 optimisations, start-up times (bench/startup.py), replay against trace size
 (bench/replay_scale.py), the library's liveness checks (bench/liveness.py) and the proofs
-of its fixed variants with and without invariant inference (bench/proofs.py).
+of its fixed variants with and without invariant inference (bench/proofs.py), and the
+scale targets of issue 17, each against its figure in the previous full run (bench/scale.py).
 `--only SECTION` re-measures one section and replaces it in the file. Every figure is measured in
 this run, on this machine; ratios compare tools measured side by side. `--quick` (under
 5 minutes) uses one repetition, fewer depths and sizes, and shorter caps.
@@ -28,6 +29,7 @@ import peers  # noqa: E402
 import proofs  # noqa: E402
 import scaling  # noqa: E402
 import replay_scale  # noqa: E402
+import scale  # noqa: E402
 import startup  # noqa: E402
 import vs_spin  # noqa: E402
 import vs_spin_locks  # noqa: E402
@@ -131,6 +133,11 @@ def _proofs(args: argparse.Namespace, reps: int) -> list[str]:
             proofs.markdown(proofs.measure(1 if args.quick else reps), load), ""]
 
 
+def _scale(args: argparse.Namespace, reps: int) -> list[str]:
+    return ["## 9. Scale targets (issue 17)", "", scale.__doc__.strip().split("\n\n", 1)[1], "",
+            scale.markdown(scale.measure(reps, args.quick), args.quick), ""]
+
+
 def _spin_locks(args: argparse.Namespace, reps: int) -> list[str]:
     quick = args.quick
     parts = ["## 2b. zcheck against SPIN on threads and locks (lock_workers, NW workers)", "",
@@ -154,7 +161,7 @@ def _header(quick: bool, reps: int) -> str:
 
 SECTIONS = {"peers": _peers, "spin": _spin, "spin-locks": _spin_locks, "scaling": _scaling, "ablation": _ablation,
             "startup": _startup, "replay": _replay, "liveness": _liveness,
-            "proofs": _proofs}
+            "proofs": _proofs, "scale": _scale}
 
 
 if __name__ == "__main__":
