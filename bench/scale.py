@@ -131,8 +131,9 @@ def _suite() -> Row:
     s = run_child([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], SUITE_CAP)
     ok = not s.timed_out and s.returncode == 0
     label = "test suite, `python -m pytest -q` (whole process, 2 workers)"
+    summary = next((line.strip("= ") for line in reversed(s.stdout.splitlines()) if " in " in line), "")
     if not ok:
-        label += f" (exit {s.returncode}{', stopped at the cap' if s.timed_out else ''})"
+        label += f" (exit {s.returncode}{', stopped at the cap' if s.timed_out else ''}: {summary})"
     return Row("suite", label, s.wall, None, "< 180 s", ok and s.wall < 180)
 
 
