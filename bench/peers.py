@@ -43,16 +43,19 @@ class Cell:
 
 
 def measure(reps: int, quick: bool = False, timeout: float = 900) -> list[Cell]:
-    cells = []
-    for label, model, defines, peer, bug, full, short in CASES:
-        for d in short if quick else full:
-            zs, hs = [], []
-            for _ in range(reps):
-                zs.append(run_child(worker("zcheck-bmc", model=model, depth=d, defines=defines), timeout))
-                hs.append(run_child(worker("hand", peer=peer, depth=d, bug=bug), timeout))
-            _agree(label, d, zs + hs)
-            cells.append(Cell(label, model, d, zs, hs))
-    return cells
+    return [cell(case, d, reps, timeout) for case in CASES for d in (case[6] if quick else case[5])]
+
+
+def cell(case: tuple, depth: int, reps: int, timeout: float = 900) -> Cell:
+    """One case of CASES at one depth: both sides, alternating, `reps` times each; fails
+    the run unless they report the same violations."""
+    label, model, defines, peer, bug = case[:5]
+    zs, hs = [], []
+    for _ in range(reps):
+        zs.append(run_child(worker("zcheck-bmc", model=model, depth=depth, defines=defines), timeout))
+        hs.append(run_child(worker("hand", peer=peer, depth=depth, bug=bug), timeout))
+    _agree(label, depth, zs + hs)
+    return Cell(label, model, depth, zs, hs)
 
 
 def _agree(label: str, depth: int, samples: list[Sample]) -> None:

@@ -21,9 +21,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import peers
 from common import ROOT, fmt_s, machine, median, run_child, table, worker, zcheck
-from peers import _agree
-from startup import model_300_lines, model_lines
+from startup import CHECK_TARGET, VERIFY_TARGET, model_300_lines, model_lines, timed
 
 SAVED = ROOT / "bench" / "data" / "scale.json"
 CAP = 120.0  # seconds per BMC measurement
@@ -32,8 +32,9 @@ SUITE_CAP = 1800.0
 
 @dataclass(frozen=True)
 class Row:
-    """One figure: what was measured, its value (None: over the cap), the unit, the
-    peak memory (MiB, when it has a target), the targets, and whether they are met."""
+    """One figure: what was measured, its value (None: not obtained, `failure` says why),
+    the peak memory (MiB, when it has a target), the targets, whether they are met, and
+    whether the value is a ratio rather than seconds."""
 
     key: str
     label: str
@@ -41,12 +42,13 @@ class Row:
     peak_mib: float | None
     target: str
     met: bool
+    ratio: bool = False
+    failure: str = ""
 
     def shown(self) -> str:
         if self.value is None:
-            return f"did not finish (> {CAP:.0f} s)"
-        unit = "x" if self.key.startswith("twin") else " s"
-        body = f"{self.value:.2f}{unit}" if unit == "x" else fmt_s(self.value) + unit
+            return self.failure
+        body = f"{self.value:.2f}x" if self.ratio else fmt_s(self.value) + " s"
         return body if self.peak_mib is None else f"{body}, {self.peak_mib:.0f} MiB"
 
 
@@ -72,7 +74,8 @@ def _bmc_row(key: str, label: str, model: str, defines: dict[str, str], depth: i
              mib_limit: float | None) -> Row:
     s = run_child(worker("zcheck-bmc", model=model, depth=depth, defines=defines), CAP)
     if s.timed_out or s.returncode != 0:
-        return Row(key, label, None, None, _target(limit, mib_limit), False)
+        why = f"did not finish (> {CAP:.0f} s)" if s.timed_out else f"failed (exit {s.returncode})"
+        return Row(key, label, None, None, _target(limit, mib_limit), False, failure=why)
     sec, mib = s.answer["seconds"], s.peak_mib
     undecided = s.answer.get("undecided", [])
     if undecided:
@@ -92,18 +95,16 @@ def _big_and_startup(reps: int) -> list[Row]:
         small.write_text(model_300_lines())
         s = run_child(zcheck("verify", str(big), "--engine", "bmc", "--depth", "5"), CAP)
         ok = not s.timed_out and s.returncode == 0
+        why = f"did not finish (> {CAP:.0f} s)" if s.timed_out else f"failed (exit {s.returncode})"
         rows = [Row("big2000", "2,000-line model, `zcheck verify --engine bmc --depth 5` (whole process)",
                     s.wall if ok else None, s.peak_mib if ok else None, "< 5 s, < 200 MiB",
-                    ok and s.wall < 5 and s.peak_mib < 200)]
+                    ok and s.wall < 5 and s.peak_mib < 200, failure=why)]
         for key, label, argv, want, limit in (
                 ("verify_seed", "`zcheck verify models/zone_device_max_pfn.zdl` (whole process, median)",
-                 zcheck("verify", "models/zone_device_max_pfn.zdl"), 1, 0.5),
+                 zcheck("verify", "models/zone_device_max_pfn.zdl"), 1, VERIFY_TARGET),
                 ("check300", "`zcheck check` 300-line model (whole process, median)",
-                 zcheck("check", str(small)), 0, 0.2)):
-            samples = [run_child(argv, 60) for _ in range(max(reps, 5))]
-            if any(x.returncode != want for x in samples):
-                raise SystemExit(f"{label}: exit {[x.returncode for x in samples]}, expected {want}")
-            t = median([x.wall for x in samples])
+                 zcheck("check", str(small)), 0, CHECK_TARGET)):
+            t, _ = timed(label, argv, want, max(reps, 5), 60)
             rows.append(Row(key, label, t, None, f"< {limit:g} s", t < limit))
     return rows
 
@@ -111,19 +112,13 @@ def _big_and_startup(reps: int) -> list[Row]:
 def _twins(reps: int, quick: bool) -> list[Row]:
     rows = []
     for depth, limit in ((12, 0.8),) if quick else ((12, 0.8), (20, 1.0)):
-        z_total = h_total = 0.0
-        for defines, bug in (({}, False), ({"SKIP_DEVICE_MAXPFN": "false"}, True)):
-            zs, hs = [], []
-            for _ in range(reps):
-                zs.append(run_child(worker("zcheck-bmc", model="bench/models/seed.zdl", depth=depth,
-                                           defines=defines), 900))
-                hs.append(run_child(worker("hand", peer="seed", depth=depth, bug=bug), 900))
-            _agree(f"seed twin, depth {depth}", depth, zs + hs)
-            z_total += median([x.answer["seconds"] for x in zs])
-            h_total += median([x.answer["seconds"] for x in hs])
+        cells = [peers.cell(case, depth, reps) for case in peers.CASES if case[1] == "bench/models/seed.zdl"]
+        z_total = sum(median([x.answer["seconds"] for x in c.zcheck]) for c in cells)
+        h_total = sum(median([x.answer["seconds"] for x in c.hand]) for c in cells)
         ratio = z_total / h_total
         rows.append(Row(f"twin{depth}", f"zcheck / hand-written Z3 twin, seed model, both variants, depth {depth} "
-                        f"({z_total:.2f} s / {h_total:.2f} s)", ratio, None, f"<= {limit:g}x", ratio <= limit))
+                        f"({z_total:.2f} s / {h_total:.2f} s)", ratio, None, f"<= {limit:g}x", ratio <= limit,
+                        ratio=True))
     return rows
 
 
@@ -138,7 +133,7 @@ def _suite() -> Row:
 
 
 def markdown(rows: list[Row], quick: bool) -> str:
-    before = _load()
+    before = {} if quick else _load()  # a quick run measures other depths: nothing to compare
     prev = before.get("figures", {})
     body = [[r.label, _prev(prev.get(r.key)), r.shown(), r.target, "met" if r.met else "missed"] for r in rows]
     met = sum(r.met for r in rows)

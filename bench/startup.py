@@ -69,13 +69,18 @@ def measure(reps: int, quick: bool = False) -> list[tuple[str, float, float, boo
             runs = runs[:-1]
         out = []
         for label, argv, target, want in runs:
-            n = 1 if "2,000" in label else reps
-            samples = [run_child(argv, timeout=900) for _ in range(n)]
-            if any(s.returncode != want for s in samples):
-                raise SystemExit(f"{label}: exit {[s.returncode for s in samples]}, expected {want}")
-            t = median([s.wall for s in samples])
-            out.append((label, t, median([s.peak_mib for s in samples]), None if target is None else t <= target))
+            t, mib = timed(label, argv, want, 1 if "2,000" in label else reps)
+            out.append((label, t, mib, None if target is None else t <= target))
         return out
+
+
+def timed(label: str, argv: list[str], want: int, n: int, timeout: float = 900) -> tuple[float, float]:
+    """Median wall seconds and peak MiB of `n` whole processes; fails the run unless each
+    exits with `want`."""
+    samples = [run_child(argv, timeout=timeout) for _ in range(n)]
+    if any(s.returncode != want for s in samples):
+        raise SystemExit(f"{label}: exit {[s.returncode for s in samples]}, expected {want}")
+    return median([s.wall for s in samples]), median([s.peak_mib for s in samples])
 
 
 def markdown(rows: list[tuple[str, float, float, bool | None]]) -> str:
