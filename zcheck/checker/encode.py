@@ -72,11 +72,27 @@ class Ctx:
     rigid: dict[str, Term] = field(default_factory=dict)
     bps: dict[str, list[Term]] | None = None  # breakpoints of each current map (None: unknown)
     old_bps: dict[str, list[Term]] | None = None
+    shared: "Shared | None" = None  # set for a state predicate's context, never changed after its first use
 
     def copy(self) -> "Ctx":
         bps = None if self.bps is None else {k: list(v) for k, v in self.bps.items()}
+        shared = None if self.shared is None else Shared(self.shared.shapes)
         return Ctx(dict(self.cur), self.old, self.params, dict(self.locals), dict(self.bound), self.rigid,
-                   bps, self.old_bps)
+                   bps, self.old_bps, shared)
+
+
+@dataclass
+class Shared:
+    """The terms of the sub-expressions encoded so far under one context, by structure
+    (`t.Shapes`): a state predicate repeats sub-expressions (the implicit `deadlock`
+    repeats every wait-for edge in each cycle it lists), and each is encoded once. Z3
+    hash-conses terms, so the formula is the one the plain walk builds; only the repeated
+    walks are saved. Keyed by structure, not by node identity: which nodes a tree shares
+    differs between builds of the same model, and the memo must hit the same way in each."""
+
+    shapes: t.Shapes
+    terms: dict[int, Term] = field(default_factory=dict)
+    polar: dict[tuple[int, bool], Term] = field(default_factory=dict)  # `violation`'s, by (shape, negated)
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,17 @@ class StepEncoding:
 
 
 def expr(e: t.TExpr, ctx: Ctx) -> Term:
+    shared = ctx.shared
+    if shared is None:
+        return _expr(e, ctx)
+    key = shared.shapes.of(e)
+    got = shared.terms.get(key)
+    if got is None:
+        got = shared.terms[key] = _expr(e, ctx)
+    return got
+
+
+def _expr(e: t.TExpr, ctx: Ctx) -> Term:
     match e:
         case t.Lit(value=v, type=typ):
             return literal(v, typ)
@@ -201,6 +228,16 @@ def violation(e: t.TExpr, ctx: Ctx, tag: str, negate: bool = True) -> tuple[Term
     used: dict[str, int] = {}
 
     def go(x: t.TExpr, neg: bool, c: Ctx) -> Term:
+        shared = c.shared
+        if shared is None or shared.shapes.quantified(x):  # each quantifier gets its own witness
+            return polar(x, neg, c)
+        key = (shared.shapes.of(x), neg)
+        got = shared.polar.get(key)
+        if got is None:
+            got = shared.polar[key] = polar(x, neg, c)
+        return got
+
+    def polar(x: t.TExpr, neg: bool, c: Ctx) -> Term:
         match x:
             case t.Quant(kind=kind, var=var, var_type=vt, body=body) if (kind == "forall") == neg:
                 shown = t.display_name(var)
@@ -247,6 +284,7 @@ class Encoding:
         self.init_picks: dict[str, Term] = {}  # choice name → term (decoded into the trace)
         self._init: tuple[Term, dict[str, list[Site]]] | None = None
         self._qfree: dict[int, Term] = {}  # subterms known to be quantifier-free (hints)
+        self._shapes = t.Shapes()  # structural numbers of the property expressions (see Shared)
 
     # -------------------------------------------------------------- variables
 
@@ -280,7 +318,7 @@ class Encoding:
 
     def ctx(self, k: int) -> Ctx:
         b = self.bps(k)
-        return Ctx(self.state(k), self.state(k), rigid=self.rigid, bps=b, old_bps=b)
+        return Ctx(self.state(k), self.state(k), rigid=self.rigid, bps=b, old_bps=b, shared=Shared(self._shapes))
 
     def act(self, k: int) -> Term:
         return z3.Int(f"act@{k}")

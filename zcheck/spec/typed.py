@@ -174,6 +174,63 @@ def walk(e: TExpr) -> list[TExpr]:
     return out
 
 
+def _head(e: TExpr) -> tuple:
+    """What `e` is apart from its sub-expressions and span."""
+    match e:
+        case Lit(value=v, type=typ):
+            return (Lit, type(v), v, typ)
+        case Var(name=n, type=typ) | Old(name=n, type=typ) | Const(name=n, type=typ) | Param(name=n, type=typ) \
+                | Local(name=n, type=typ) | Bound(name=n, type=typ):
+            return (type(e), n, typ)
+        case Read(type=typ) | Ite(type=typ):
+            return (type(e), typ)
+        case Unop(op=op, type=typ) | Binop(op=op, type=typ):
+            return (type(e), op, typ)
+        case Quant(kind=kind, var=var, var_type=vt, type=typ):
+            return (Quant, kind, var, vt, typ)
+        case _:
+            assert_never(e)
+
+
+class Shapes:
+    """Numbers for typed expressions by structure: two expressions get the same number
+    exactly when they are equal (spans aside), whichever nodes they share in memory, so
+    a memo keyed by these numbers hits the same way however the tree was built. Each node
+    numbered is kept alive, so the table of numbers by `id` stays valid."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[TExpr, int]] = {}
+        self._by_shape: dict[tuple, int] = {}
+        self._quantified: list[bool] = []  # by number: the expression has a quantifier
+
+    def of(self, e: TExpr) -> int:
+        hit = self._by_id.get(id(e))
+        if hit is not None:
+            return hit[1]
+        stack = [e]  # iteratively, children first: deep trees do not exhaust the stack
+        while stack:
+            n = stack[-1]
+            if id(n) in self._by_id:
+                stack.pop()
+                continue
+            kids = children(n)
+            todo = [k for k in kids if id(k) not in self._by_id]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            numbers = tuple(self._by_id[id(k)][1] for k in kids)
+            number = self._by_shape.setdefault((_head(n), numbers), len(self._by_shape))
+            if number == len(self._quantified):
+                self._quantified.append(isinstance(n, Quant) or any(self._quantified[k] for k in numbers))
+            self._by_id[id(n)] = (n, number)
+        return self._by_id[id(e)][1]
+
+    def quantified(self, e: TExpr) -> bool:
+        """Does `e` contain a quantifier?"""
+        return self._quantified[self.of(e)]
+
+
 def display_name(name: str) -> str:
     return name.split("#", 1)[0]
 
