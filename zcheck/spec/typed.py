@@ -174,7 +174,7 @@ def walk(e: TExpr) -> list[TExpr]:
     return out
 
 
-def _head(e: TExpr) -> tuple:
+def _head(e: TExpr) -> tuple[object, ...]:
     """What `e` is apart from its sub-expressions and span."""
     match e:
         case Lit(value=v, type=typ):
@@ -200,7 +200,7 @@ class Shapes:
 
     def __init__(self) -> None:
         self._by_id: dict[int, tuple[TExpr, int]] = {}
-        self._by_shape: dict[tuple, int] = {}
+        self._by_shape: dict[tuple[object, ...], int] = {}
         self._quantified: list[bool] = []  # by number: the expression has a quantifier
 
     def of(self, e: TExpr) -> int:
