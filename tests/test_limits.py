@@ -360,3 +360,45 @@ def test_board_reports_undecided_properties_with_the_depth_reached() -> None:
     assert board.final(props[0], cut, None).detail == "timeout (no violation up to depth 2)"
     board.sync(props[:1], {props[0].name: cut})
     assert board.partial(props)[0].detail == "timeout (no violation up to depth 2)"
+
+
+# Found by test_differential's proof campaign run outside pytest: Spacer finds an
+# invariant for the range check of `a0` at once and then spends 47 s of its rlimit
+# re-checking it. Where PDR cannot run in a child (a script without a `__main__` guard,
+# a daemonic Dask worker), nothing stops an attempt from outside, so the deadline must
+# go into it: `verify_system(..., timeout=10)` took 44 s here before.
+SLOW_RECHECK = """model slow_recheck
+enum color_t { RED, GREEN, BLUE }
+var v0: 0 .. 3 = 1
+var v1: 0 .. 2 = 0
+var m2: map[0 .. 2] color_t = RED
+var v3: color_t = RED
+action a0 {
+  v3 := (if (v3 == RED) then GREEN else v3)
+  v0 := ((v0 + 2) % 3)
+  v1 := ((v1 + 1) % 2)
+  m2[2 .. 2] := v3
+}
+action a1 {
+  require (if (v0 <= v1) then (5 != v0) else (3 in 1 .. 1))
+  m2[v1] := (if (m2[v1] == RED) then GREEN else m2[v1])
+  v0 := ((v0 - 1) % 3)
+}
+"""
+
+
+def test_an_in_process_pdr_attempt_ends_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zcheck import api
+    from zcheck.checker import pdr_job
+    from zcheck.checker.pdr import PDR_RLIMIT_PDR
+
+    monkeypatch.setattr(pdr_job, "_main_is_importable", lambda: False)
+    system = api.build("<model>", text=SLOW_RECHECK)
+    props = [p for p in system.properties if p.name.startswith("a0.range")]
+    assert props
+    job = pdr_job.PdrJob(system, props, PDR_RLIMIT_PDR)
+    assert job._proc is None  # in-process
+    start = time.monotonic()
+    got = job.collect(1.0)
+    assert time.monotonic() - start < 4.0
+    assert all(o.certificate is None for o in got.values())

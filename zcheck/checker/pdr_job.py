@@ -39,11 +39,12 @@ class PdrOutcome:
     why: str = ""  # PdrAttempt.explain(): one line for the output
 
 
-def attempt(system: System, p: Property, budget: int) -> PdrOutcome:
-    """PDR on one property with `budget` Z3 resource units (deterministic)."""
+def attempt(system: System, p: Property, budget: int, wall_clock: float | None = None) -> PdrOutcome:
+    """PDR on one property with `budget` Z3 resource units (deterministic); `wall_clock`
+    (seconds) is the deadline's safety net, which can only make the attempt unknown."""
     start = time.monotonic()
     try:
-        a = run_pdr(system, p, budget)
+        a = run_pdr(system, p, budget, wall_clock=wall_clock)
     except Exception as exc:  # noqa: BLE001 - a crash of the prover is "not proved", and said
         return PdrOutcome(p.name, None, time.monotonic() - start, "", PdrStatus.UNKNOWN,
                           f"PDR failed: {type(exc).__name__}")
@@ -173,7 +174,10 @@ class PdrJob:
     def _in_process(self, wait: float | None) -> dict[str, PdrOutcome]:
         end = None if wait is None else time.monotonic() + wait
         for p in self.props:
-            if end is not None and end <= time.monotonic():
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
                 break
-            self.outcomes[p.name] = attempt(self.system, p, self.budget)
+            # in-process, nothing can stop an attempt from outside: the deadline goes in
+            # (a 10 s timeout once ended after 44 s, one attempt running on its rlimit)
+            self.outcomes[p.name] = attempt(self.system, p, self.budget, left)
         return self.outcomes
